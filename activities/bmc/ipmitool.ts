@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process';
+import type { IpmiDriverInfo } from '../../nodes/schema';
+import { BmcError, type BmcDriver, type BootDevice, type PowerState } from './driver';
+
+export interface IpmitoolOptions {
+  /** Used in error messages: which node this BMC belongs to. */
+  nodeId: string;
+  ipmitoolPath?: string;
+  /** Cipher suite when the node's driver_info names none. */
+  defaultCipherSuite: number;
+  /** Per call, seconds. */
+  timeoutSeconds?: number;
+  /** Attempts per call for transient failures (no answer, timeout). */
+  attempts?: number;
+  retryDelayMs?: number;
+}
+
+// ipmitool's own answers that say trying again cannot help.
+const PERMANENT = [
+  /Unable to establish IPMI v2 \/ RMCP\+ session/i, // wrong user or password
+  /RAKP \d+ message indicates an error/i,
+  /invalid authentication algorithm/i,
+  /Invalid data field in request/i,
+  /Invalid command/i,
+  /Insufficient privilege/i,
+];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Drives a BMC with ipmitool over lanplus, as Ironic's ipmitool driver does. The password
+ * travels in the child's environment (`-E`), never on its command line.
+ */
+export class IpmitoolDriver implements BmcDriver {
+  private readonly timeoutMs: number;
+  private readonly attempts: number;
+
+  constructor(
+    private readonly info: IpmiDriverInfo,
+    private readonly options: IpmitoolOptions,
+  ) {
+    this.timeoutMs = (info.ipmi_timeout ?? options.timeoutSeconds ?? 15) * 1000;
+    this.attempts = options.attempts ?? 3;
+  }
+
+  async powerStatus(): Promise<PowerState> {
+    const out = await this.run(['power', 'status']);
+    if (/Chassis Power is on/i.test(out)) return 'power on';
+    if (/Chassis Power is off/i.test(out)) return 'power off';
+    throw new BmcError(this.describe(['power', 'status'], `unexpected answer: ${out.trim()}`), true);
+  }
+
+  async powerOn(): Promise<void> {
+    await this.run(['power', 'on']);
+  }
+
+  async powerOff(): Promise<void> {
+    await this.run(['power', 'off']);
+  }
+
+  async powerCycle(): Promise<void> {
+    await this.run(['power', 'cycle']);
+  }
+
+  /** ipmitool exits 0 on some refusals, so the setting is read back and confirmed. */
+  async setBootDevice(device: BootDevice): Promise<void> {
+    const set = ['chassis', 'bootdev', device];
+    const answer = await this.run(set);
+    if (/Invalid|Error|Unable/i.test(answer)) throw new BmcError(this.describe(set, answer.trim()), false);
+    const readBack = await this.run(['chassis', 'bootparam', 'get', '5']);
+    const expected = device === 'pxe' ? /Force PXE/i : /Force Boot from default Hard-Drive/i;
+    if (!expected.test(readBack)) {
+      const selector = /Boot Device Selector\s*:\s*(.*)/i.exec(readBack)?.[1] ?? readBack.trim();
+      throw new BmcError(this.describe(set, `BMC accepted the command but reports boot device "${selector}"`), true);
+    }
+  }
+
+  private describe(args: string[], answer: string): string {
+    return `node ${this.options.nodeId}: ipmitool ${args.join(' ')} against ${this.info.ipmi_address}:${this.info.ipmi_port} failed: ${answer}`;
+  }
+
+  private async run(args: string[]): Promise<string> {
+    let lastError: BmcError | undefined;
+    for (let attempt = 1; attempt <= this.attempts; attempt++) {
+      try {
+        return await this.once(args);
+      } catch (err) {
+        if (!(err instanceof BmcError) || !err.retryable) throw err;
+        lastError = err;
+        if (attempt < this.attempts) await sleep((this.options.retryDelayMs ?? 1000) * attempt);
+      }
+    }
+    throw new BmcError(`${lastError!.message} (after ${this.attempts} attempts)`, true);
+  }
+
+  private once(args: string[]): Promise<string> {
+    const cipher = this.info.ipmi_cipher_suite ?? this.options.defaultCipherSuite;
+    const argv = [
+      '-I', 'lanplus',
+      '-H', this.info.ipmi_address,
+      '-p', String(this.info.ipmi_port),
+      '-U', this.info.ipmi_username,
+      '-E',
+      '-C', String(cipher),
+      // ipmitool's own retransmissions stay short; our timeout and attempts bound the call.
+      '-N', '1',
+      '-R', '2',
+      ...args,
+    ];
+    const env = { ...process.env, IPMI_PASSWORD: this.info.ipmi_password };
+    return new Promise((resolve, reject) => {
+      execFile(this.options.ipmitoolPath ?? 'ipmitool', argv, { env, timeout: this.timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        const answer = `${stderr}${stdout}`.trim().split('\n').slice(-3).join(' | ');
+        const timedOut = (err as { killed?: boolean }).killed === true;
+        if (timedOut) return reject(new BmcError(this.describe(args, `no answer within ${this.timeoutMs / 1000} s`), true));
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          return reject(new BmcError(this.describe(args, 'ipmitool is not installed'), false));
+        }
+        const permanent = PERMANENT.some((re) => re.test(answer));
+        reject(new BmcError(this.describe(args, answer || `exit code ${String(err.code)}`), !permanent));
+      });
+    });
+  }
+}

@@ -1,0 +1,12 @@
+import type { NodeRegistry } from '../nodes';
+import type { BmcSettings } from './bmc';
+import type { ProcessingConfig } from './hooks/types';
+import type { ObjectStore } from './storage';
+
+/** What the activities work with; built once per worker process. */
+export interface ActivityDeps {
+  registry: NodeRegistry;
+  store: ObjectStore;
+  bmc: BmcSettings;
+  processing: ProcessingConfig;
+}

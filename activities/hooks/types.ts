@@ -1,0 +1,67 @@
+import type { IntrospectionData } from '../../common/inventory';
+
+/** What the pipeline knows of the node (never its BMC secrets). */
+export interface HookNode {
+  uuid: string;
+  name: string | null;
+  properties: Record<string, unknown>;
+  extra: Record<string, unknown>;
+  traits: string[];
+  ports: PortSpec[];
+}
+
+export interface PortSpec {
+  address: string; // MAC, lower-case colon form
+  pxe_enabled: boolean;
+  local_link_connection?: Record<string, string>;
+  physical_network?: string | null;
+}
+
+/** The changes the pipeline wants applied to the node record, applied in one transaction. */
+export interface NodePatch {
+  properties: Record<string, unknown>;
+  extra: Record<string, unknown>;
+  /** Ports to create or update (matched by address). */
+  ports: PortSpec[];
+  /** MAC addresses of ports to delete. */
+  removePorts: string[];
+  addTraits: string[];
+  removeTraits: string[];
+}
+
+export interface ProcessingConfig {
+  addPorts: 'all' | 'active' | 'pxe' | 'disabled';
+  keepPorts: 'all' | 'present' | 'added';
+  /** PCI aliases counted by pci_devices, e.g. {vendor_id:'10de', product_id:'1eb8', name:'gpu_t4'}. */
+  pciAliases: { vendor_id: string; product_id: string; name: string }[];
+  /** Smallest disk considered for root, in GiB (ironic-inspector: 4). */
+  minRootDiskGiB: number;
+}
+
+/**
+ * The mutable state one pipeline run works on. `data` starts as the raw agent data
+ * and becomes the processed data stored as `inspector_data-<uuid>`.
+ */
+export interface HookContext {
+  data: IntrospectionData & Record<string, unknown>;
+  node: HookNode;
+  patch: NodePatch;
+  /** Extra objects to store next to the data, by object name (e.g. `extra_hardware-<uuid>`). */
+  objects: Record<string, unknown>;
+  config: ProcessingConfig;
+}
+
+/** One processing hook, as ironic-inspector's: before_processing runs on the data, before_update decides node changes. */
+export interface ProcessingHook {
+  name: string;
+  beforeProcessing?(ctx: HookContext): void;
+  beforeUpdate?(ctx: HookContext): void;
+}
+
+/** Thrown by a hook to end the introspection with a message; the pipeline prefixes the hook name. */
+export class HookError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HookError';
+  }
+}

@@ -1,0 +1,67 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { log } from '@temporalio/activity';
+import { IntrospectionDataSchema } from '../common/inventory';
+import { describeZodError } from '../common/validation';
+import type { ActivityDeps } from './deps';
+import { HookError, type HookContext, type HookNode } from './hooks/types';
+import { runPipeline } from './hooks';
+import { applyRules } from './rules/apply';
+import { parseRule } from './rules/schema';
+import { objectNames } from './storage';
+
+export interface ProcessingSummary {
+  properties: Record<string, unknown>;
+  ports: string[];
+  matchedRules: string[];
+}
+
+export function processingActivities(deps: ActivityDeps) {
+  return {
+    /**
+     * Turns the stored raw data into node properties and ports: the hooks, then the rules,
+     * then one write of the node and the processed data. Safe to run again (reapply).
+     */
+    async processData(nodeUuid: string): Promise<ProcessingSummary> {
+      const raw = await deps.store.getJson(objectNames.unprocessed(nodeUuid));
+      if (raw === undefined) {
+        throw ApplicationFailure.nonRetryable(`no raw introspection data stored for node ${nodeUuid}`, 'NoData');
+      }
+      const parsed = IntrospectionDataSchema.safeParse(raw);
+      if (!parsed.success) {
+        throw ApplicationFailure.nonRetryable(`stored data is invalid: ${describeZodError(parsed.error)}`, 'InvalidData');
+      }
+      const record = await deps.registry.getNodeOrThrow(nodeUuid);
+      const node: HookNode = {
+        uuid: record.uuid,
+        name: record.name,
+        properties: record.properties,
+        extra: record.extra,
+        traits: record.traits,
+        ports: (await deps.registry.listPorts(nodeUuid)).map((p) => ({
+          address: p.address,
+          pxe_enabled: p.pxe_enabled,
+          local_link_connection: p.local_link_connection,
+          physical_network: p.physical_network,
+        })),
+      };
+
+      let ctx: HookContext;
+      let matchedRules: string[];
+      try {
+        const result = runPipeline(parsed.data, node, deps.processing);
+        ctx = { ...result, node, config: deps.processing };
+        const rules = (await deps.registry.listRules()).map((r) => parseRule(r.body));
+        matchedRules = applyRules(rules, ctx).matched;
+      } catch (err) {
+        if (err instanceof HookError) throw ApplicationFailure.nonRetryable(err.message, 'ProcessingError');
+        throw err;
+      }
+
+      for (const [name, value] of Object.entries(ctx.objects)) await deps.store.putJson(name, value);
+      await deps.store.putJson(objectNames.processed(nodeUuid), ctx.data);
+      await deps.registry.applyPatch(nodeUuid, ctx.patch);
+      log.info('introspection data processed', { nodeUuid, properties: Object.keys(ctx.patch.properties) });
+      return { properties: ctx.patch.properties, ports: ctx.patch.ports.map((p) => p.address), matchedRules };
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+
+export interface ObjectStoreSettings {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** Object names ironic-inspector uses in Swift, kept so tooling that knows them still works. */
+export const objectNames = {
+  processed: (uuid: string) => `inspector_data-${uuid}`,
+  unprocessed: (uuid: string) => `inspector_data-${uuid}-UNPROCESSED`,
+  extraHardware: (uuid: string) => `extra_hardware-${uuid}`,
+};
+
+/** JSON documents in one S3 bucket: introspection data, raw and processed. */
+export class ObjectStore {
+  private readonly s3: S3Client;
+
+  constructor(private readonly settings: ObjectStoreSettings) {
+    this.s3 = new S3Client({
+      endpoint: settings.endpoint,
+      region: settings.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+    });
+  }
+
+  async ensureBucket(): Promise<void> {
+    try {
+      await this.s3.send(new HeadBucketCommand({ Bucket: this.settings.bucket }));
+    } catch (err) {
+      if (!(err instanceof S3ServiceException) || err.$metadata.httpStatusCode !== 404) throw err;
+      await this.s3.send(new CreateBucketCommand({ Bucket: this.settings.bucket }));
+    }
+  }
+
+  async putJson(name: string, value: unknown): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.settings.bucket, Key: name, Body: JSON.stringify(value), ContentType: 'application/json' }),
+    );
+  }
+
+  /** The parsed document, or undefined when there is no such object. */
+  async getJson(name: string): Promise<unknown> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: name }));
+      return JSON.parse(await out.Body!.transformToString());
+    } catch (err) {
+      if (err instanceof NoSuchKey) return undefined;
+      throw err;
+    }
+  }
+
+  destroy(): void {
+    this.s3.destroy();
+  }
+}

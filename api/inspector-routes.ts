@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import express, { Router, type Request } from 'express';
+import type { Config } from '../common/config';
+import { IntrospectionDataSchema } from '../common/inventory';
+import type { NodeRegistry } from '../nodes';
+import { parseRule } from '../activities/rules/schema';
+import { InvalidInputError } from '../common/errors';
+import type { Introspections } from './introspections';
+import { parseInput } from './validate';
+
+const MIN_VERSION = '1.0';
+const MAX_VERSION = '1.18';
+
+const baseUrl = (req: Request) => `${req.protocol}://${req.get('host')}`;
+
+/** ironic-inspector's v1 REST API, so `openstack baremetal introspection ...` works against it. */
+export function inspectorRoutes(config: Config, introspections: Introspections, registry: NodeRegistry): Router {
+  const router = Router();
+
+  router.use((req, res, next) => {
+    res.set('X-OpenStack-Ironic-Inspector-API-Minimum-Version', MIN_VERSION);
+    res.set('X-OpenStack-Ironic-Inspector-API-Maximum-Version', MAX_VERSION);
+    res.set('X-OpenStack-Ironic-Inspector-API-Version', req.get('X-OpenStack-Ironic-Inspector-API-Version') ?? MIN_VERSION);
+    next();
+  });
+
+  const versionDoc = (req: Request) => ({
+    id: MAX_VERSION,
+    status: 'CURRENT',
+    links: [{ href: `${baseUrl(req)}/v1`, rel: 'self' }],
+  });
+  router.get('/', (req, res) => {
+    res.json({ versions: [versionDoc(req)] });
+  });
+  router.get('/v1', (req, res) => {
+    res.json({ resources: [{ name: 'introspection' }, { name: 'continue' }, { name: 'rules' }], version: versionDoc(req) });
+  });
+
+  router.post('/v1/introspection/:node', async (req, res) => {
+    await introspections.start(req.params.node);
+    res.status(202).end();
+  });
+  router.get('/v1/introspection', async (req, res) => {
+    const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0 && limit <= 1000)) {
+      throw new InvalidInputError('limit: must be an integer from 1 to 1000');
+    }
+    res.json({ introspection: await introspections.list(baseUrl(req), limit) });
+  });
+  router.get('/v1/introspection/:node', async (req, res) => {
+    res.json(await introspections.status(req.params.node, baseUrl(req)));
+  });
+  router.post('/v1/introspection/:node/abort', async (req, res) => {
+    await introspections.abort(req.params.node);
+    res.status(202).end();
+  });
+  router.get('/v1/introspection/:node/data', async (req, res) => {
+    res.json(await introspections.data(req.params.node, true));
+  });
+  router.get('/v1/introspection/:node/data/unprocessed', async (req, res) => {
+    res.json(await introspections.data(req.params.node, false));
+  });
+
+  router.post('/v1/continue', express.json({ limit: config.CONTINUE_BODY_LIMIT }), async (req, res) => {
+    const data = parseInput(IntrospectionDataSchema, req.body);
+    const node = await introspections.deliver(data);
+    res.json({ uuid: node.uuid });
+  });
+
+  router.post('/v1/rules', express.json({ limit: '1mb' }), async (req, res) => {
+    const rule = parseRuleOr400(req.body);
+    const uuid = rule.uuid ?? randomUUID();
+    const stored = await registry.createRule(uuid, rule.description ?? null, { ...rule, uuid });
+    res.status(201).json({ ...stored.body, links: [{ href: `${baseUrl(req)}/v1/rules/${uuid}`, rel: 'self' }] });
+  });
+  router.get('/v1/rules', async (req, res) => {
+    const rules = await registry.listRules();
+    res.json({
+      rules: rules.map((r) => ({ uuid: r.uuid, description: r.description, links: [{ href: `${baseUrl(req)}/v1/rules/${r.uuid}`, rel: 'self' }] })),
+    });
+  });
+  router.get('/v1/rules/:uuid', async (req, res) => {
+    res.json((await registry.getRuleOrThrow(req.params.uuid)).body);
+  });
+  router.delete('/v1/rules/:uuid', async (req, res) => {
+    await registry.deleteRule(req.params.uuid);
+    res.status(204).end();
+  });
+  router.delete('/v1/rules', async (_req, res) => {
+    await registry.deleteAllRules();
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+function parseRuleOr400(body: unknown) {
+  try {
+    return parseRule(body);
+  } catch (err) {
+    throw new InvalidInputError(err instanceof Error ? err.message : String(err));
+  }
+}

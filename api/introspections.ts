@@ -1,0 +1,171 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Config } from '../common/config';
+import { ConflictError, NotFoundError } from '../common/errors';
+import type { IntrospectionData } from '../common/inventory';
+import { objectNames, type ObjectStore } from '../activities/storage';
+import type { NodeRecord, NodeRegistry } from '../nodes';
+import { normalizeMac } from '../nodes/schema';
+import {
+  deliverDataUpdate,
+  IntrospectionNodeKey,
+  IntrospectionStateKey,
+  introspectionWorkflowId,
+  type IntrospectNodeInput,
+} from '../workflows/definitions';
+
+/** An introspection's status as ironic-inspector's v1 API answers it. */
+export interface StatusBody {
+  uuid: string;
+  state: string;
+  finished: boolean;
+  error: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  links: { href: string; rel: string }[];
+}
+
+const iso = (d: Date | undefined) => (d ? d.toISOString() : null);
+
+/** Starts, watches, aborts and feeds introspection workflows; the API's link to Temporal. */
+export class Introspections {
+  constructor(
+    private readonly client: Client,
+    private readonly registry: NodeRegistry,
+    private readonly store: ObjectStore,
+    private readonly config: Config,
+  ) {}
+
+  async start(ident: string): Promise<NodeRecord> {
+    const node = await this.registry.getNodeOrThrow(ident);
+    if (node.maintenance) throw new ConflictError(`node ${node.uuid} is in maintenance mode`);
+    const input: IntrospectNodeInput = {
+      nodeUuid: node.uuid,
+      timeoutSeconds: this.config.INTROSPECTION_TIMEOUT,
+      bootTimeoutSeconds: this.config.INTROSPECTION_TIMEOUT,
+      bootAttempts: 1,
+    };
+    try {
+      await this.client.workflow.start('introspectNode', {
+        workflowId: introspectionWorkflowId(node.uuid),
+        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: IntrospectionNodeKey, value: node.uuid },
+          { key: IntrospectionStateKey, value: 'starting' },
+        ],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new ConflictError(`Node ${node.uuid} is already being introspected`);
+      }
+      throw err;
+    }
+    return node;
+  }
+
+  async status(ident: string, baseUrl: string): Promise<StatusBody> {
+    const node = await this.registry.getNodeOrThrow(ident);
+    const description = await this.describe(node.uuid);
+    return this.toStatus(node.uuid, description, baseUrl);
+  }
+
+  /** The most recent introspections, newest first, as ironic-inspector's list. */
+  async list(baseUrl: string, limit = 50): Promise<StatusBody[]> {
+    const out: StatusBody[] = [];
+    for await (const execution of this.client.workflow.list({ query: `WorkflowType = 'introspectNode'` })) {
+      const uuid = execution.workflowId.replace(/^introspection-/, '');
+      if (out.some((s) => s.uuid === uuid)) continue;
+      out.push(await this.toStatus(uuid, execution, baseUrl));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async abort(ident: string): Promise<void> {
+    const node = await this.registry.getNodeOrThrow(ident);
+    const description = await this.describe(node.uuid);
+    if (description.status.name !== 'RUNNING') throw new ConflictError(`introspection of node ${node.uuid} is not running`);
+    await this.client.workflow.getHandle(introspectionWorkflowId(node.uuid), description.runId).cancel();
+  }
+
+  async data(ident: string, processed: boolean): Promise<unknown> {
+    const node = await this.registry.getNodeOrThrow(ident);
+    const name = processed ? objectNames.processed(node.uuid) : objectNames.unprocessed(node.uuid);
+    const data = await this.store.getJson(name);
+    if (data === undefined) throw new NotFoundError(`no introspection data stored for node ${node.uuid}`);
+    return data;
+  }
+
+  /** The agent's callback: find the node, store the raw data, hand it to the waiting workflow. */
+  async deliver(data: IntrospectionData): Promise<NodeRecord> {
+    const macs = data.inventory.interfaces
+      .map((i) => (i.mac_address ? normalizeMac(i.mac_address) : null))
+      .filter((m): m is string => m !== null);
+    const bmc = [data.inventory.bmc_address, data.inventory.bmc_v6address].filter((a): a is string => !!a);
+    const node = await this.registry.lookup(macs, bmc);
+    const handle = this.client.workflow.getHandle(introspectionWorkflowId(node.uuid));
+    const description = await this.describe(node.uuid);
+    const state = description.typedSearchAttributes.get(IntrospectionStateKey);
+    if (description.status.name !== 'RUNNING' || state !== 'waiting') {
+      throw new ConflictError(`node ${node.uuid} is not waiting for introspection data (state: ${state ?? 'unknown'})`);
+    }
+    await this.store.putJson(objectNames.unprocessed(node.uuid), data);
+    try {
+      await handle.executeUpdate(deliverDataUpdate, { args: [{ objectName: objectNames.unprocessed(node.uuid) }] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new ConflictError(`node ${node.uuid}: ${err.cause?.message ?? err.message}`);
+      throw err;
+    }
+    return node;
+  }
+
+  private async describe(nodeUuid: string): Promise<WorkflowExecutionDescription> {
+    try {
+      return await this.client.workflow.getHandle(introspectionWorkflowId(nodeUuid)).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`Introspection for node ${nodeUuid} not found`);
+      throw err;
+    }
+  }
+
+  private async toStatus(uuid: string, d: Omit<WorkflowExecutionInfo, 'raw'>, baseUrl: string): Promise<StatusBody> {
+    const running = d.status.name === 'RUNNING';
+    let state = d.typedSearchAttributes.get(IntrospectionStateKey) ?? 'starting';
+    let error: string | null = null;
+    if (d.status.name === 'COMPLETED') state = 'finished';
+    else if (!running) {
+      state = 'error';
+      error = await this.failureMessage(d);
+    }
+    return {
+      uuid,
+      state,
+      finished: !running,
+      error,
+      started_at: iso(d.startTime),
+      finished_at: iso(d.closeTime),
+      links: [{ href: `${baseUrl}/v1/introspection/${uuid}`, rel: 'self' }],
+    };
+  }
+
+  private async failureMessage(d: Omit<WorkflowExecutionInfo, 'raw'>): Promise<string> {
+    if (d.status.name !== 'FAILED') return `introspection workflow ${d.status.name.toLowerCase().replace('_', ' ')}`;
+    try {
+      await this.client.workflow.getHandle(d.workflowId, d.runId).result();
+      return 'unknown error';
+    } catch (err) {
+      if (err instanceof WorkflowFailedError) return err.cause?.message ?? err.message;
+      throw err;
+    }
+  }
+}

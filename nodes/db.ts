@@ -1,0 +1,23 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Pool } from 'pg';
+import type { Database } from './tables';
+
+/** Opens the registry database: `sqlite:///abs/path.sqlite` (embedded default) or `postgres://...`. */
+export function openDatabase(url: string): Kysely<Database> {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: url, max: 10 }) }) });
+  }
+  if (!url.startsWith('sqlite://')) throw new Error(`DATABASE_URL must start with sqlite:// or postgres://, got ${url.split(':')[0]}:`);
+  const file = url.slice('sqlite://'.length);
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SQLite(file);
+  // The API and the worker share the file: WAL lets readers run beside a writer, and
+  // busy_timeout makes a writer wait for the other process instead of failing.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('foreign_keys = ON');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}

@@ -1,0 +1,59 @@
+import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './tables';
+
+const migrations: Record<string, Migration> = {
+  '0001_nodes_ports_rules': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('nodes')
+        .addColumn('uuid', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('name', 'varchar(255)', (c) => c.unique())
+        .addColumn('driver', 'varchar(32)', (c) => c.notNull())
+        .addColumn('driver_info', 'text', (c) => c.notNull())
+        .addColumn('bmc_address', 'varchar(255)')
+        .addColumn('properties', 'text', (c) => c.notNull())
+        .addColumn('extra', 'text', (c) => c.notNull())
+        .addColumn('traits', 'text', (c) => c.notNull())
+        .addColumn('resource_class', 'varchar(80)')
+        .addColumn('power_state', 'varchar(15)')
+        .addColumn('provision_state', 'varchar(32)', (c) => c.notNull())
+        .addColumn('target_provision_state', 'varchar(32)')
+        .addColumn('last_error', 'text')
+        .addColumn('maintenance', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('inspection_started_at', 'varchar(32)')
+        .addColumn('inspection_finished_at', 'varchar(32)')
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(32)')
+        .addColumn('version', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('nodes_bmc_address').on('nodes').column('bmc_address').execute();
+      await db.schema
+        .createTable('ports')
+        .addColumn('uuid', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('node_uuid', 'varchar(36)', (c) => c.notNull().references('nodes.uuid').onDelete('cascade'))
+        .addColumn('address', 'varchar(18)', (c) => c.notNull().unique())
+        .addColumn('pxe_enabled', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('local_link_connection', 'text', (c) => c.notNull())
+        .addColumn('physical_network', 'varchar(64)')
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(32)')
+        .execute();
+      await db.schema.createIndex('ports_node_uuid').on('ports').column('node_uuid').execute();
+      await db.schema
+        .createTable('rules')
+        .addColumn('uuid', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('description', 'text')
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+}

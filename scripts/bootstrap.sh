@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what Introspector needs and is missing; quick and quiet when nothing is.
+# Debian packages (ipmitool, openipmi, iproute2), the Temporal CLI and versitygw built
+# with `go install` into a tools cache outside the clone, and node_modules via `npm ci`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TOOLS_DIR="${INTROSPECTOR_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/introspector/bin}"
+TEMPORAL_MODULE="github.com/temporalio/cli/cmd/temporal@v1.5.1"
+VERSITYGW_MODULE="github.com/versity/versitygw/cmd/versitygw@v1.7.0"
+APT_PACKAGES=(ipmitool openipmi iproute2 postgresql)
+
+say() { echo "[bootstrap] $*" >&2; }
+
+missing_packages=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing_packages+=("$pkg")
+done
+if ((${#missing_packages[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    say "missing Debian packages: ${missing_packages[*]} (run as root or: sudo apt-get install ${missing_packages[*]})"
+    exit 1
+  fi
+  say "installing Debian packages: ${missing_packages[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" >/dev/null
+fi
+
+go_tool() { # name module
+  local name=$1 module=$2
+  if command -v "$name" >/dev/null 2>&1 || [ -x "$TOOLS_DIR/$name" ]; then return 0; fi
+  command -v go >/dev/null 2>&1 || { say "Go is needed to build $name ($module)"; exit 1; }
+  mkdir -p "$TOOLS_DIR"
+  say "building $name with go install $module into $TOOLS_DIR (a first build takes a few minutes on 2 cores)..."
+  local started=$SECONDS
+  GOBIN="$TOOLS_DIR" GOFLAGS=-mod=mod go install "$module"
+  say "built $name in $((SECONDS - started)) s"
+}
+go_tool temporal "$TEMPORAL_MODULE" &
+temporal_pid=$!
+go_tool versitygw "$VERSITYGW_MODULE"
+wait "$temporal_pid"
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing node modules (npm ci; better-sqlite3 compiles from source, about 75 s)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,1 @@
+export { introspectNode } from './introspect-node';

@@ -1,0 +1,131 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  deliverDataUpdate,
+  IntrospectionNodeKey,
+  IntrospectionStateKey,
+  statusQuery,
+  type IntrospectionState,
+  type IntrospectionStatus,
+  type IntrospectNodeInput,
+} from './definitions';
+
+// BMC calls: the driver already retries each ipmitool call; these retries cover a worker or BMC hiccup.
+const bmc = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+const registry = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 10 },
+});
+const processing = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
+});
+
+function errorMessage(err: unknown): string {
+  if (isCancellation(err)) return 'Canceled by operator';
+  let e = err as { message?: string; cause?: unknown };
+  // Activity failures wrap the activity's own error: report the innermost message.
+  while (e?.cause && (e.cause as { message?: string }).message) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
+
+/**
+ * Introspects one node: PXE boot → wait for the agent → process → store → power off.
+ * Any failure, timeout or abort still powers the node off and leaves a clear error.
+ */
+export async function introspectNode(input: IntrospectNodeInput): Promise<IntrospectionStatus> {
+  const { nodeUuid } = input;
+  const status: IntrospectionStatus = {
+    state: 'starting',
+    error: null,
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    detail: 'starting',
+    bootAttempt: 0,
+    bootAttempts: input.bootAttempts,
+    poweredOnAt: null,
+  };
+  let dataObject: string | undefined;
+
+  const setState = (state: IntrospectionState, detail: string) => {
+    status.state = state;
+    status.detail = detail;
+    upsertSearchAttributes([{ key: IntrospectionStateKey, value: state }]);
+    setCurrentDetails(`**${state}**: ${detail}`);
+  };
+
+  setHandler(statusQuery, () => status);
+  setHandler(
+    deliverDataUpdate,
+    ({ objectName }) => {
+      dataObject = objectName;
+    },
+    {
+      validator: ({ objectName }) => {
+        if (typeof objectName !== 'string' || !objectName) throw new Error('objectName: required');
+        if (status.state !== 'waiting') throw new Error(`introspection is ${status.state}, not waiting for data`);
+      },
+    },
+  );
+  upsertSearchAttributes([{ key: IntrospectionNodeKey, value: nodeUuid }]);
+
+  try {
+    setState('starting', 'marking node inspecting');
+    await registry.markInspecting(nodeUuid);
+    setState('starting', 'setting boot device to PXE');
+    await bmc.setBootDevicePxe(nodeUuid);
+
+    const deadline = Date.now() + input.timeoutSeconds * 1000;
+    for (status.bootAttempt = 1; ; status.bootAttempt++) {
+      setState('starting', `booting into the ramdisk, boot attempt ${status.bootAttempt}/${input.bootAttempts}`);
+      await bmc.bootNode(nodeUuid);
+      status.poweredOnAt = new Date().toISOString();
+      setState('waiting', `waiting for agent, boot attempt ${status.bootAttempt}/${input.bootAttempts}, powered on at ${status.poweredOnAt}`);
+      const waitMs = Math.min(input.bootTimeoutSeconds * 1000, deadline - Date.now());
+      if (await condition(() => dataObject !== undefined, Math.max(waitMs, 0))) break;
+      if (status.bootAttempt >= input.bootAttempts || Date.now() >= deadline) {
+        throw ApplicationFailure.nonRetryable(
+          `timeout: no agent called back within ${Math.round((Date.now() - Date.parse(status.startedAt)) / 1000)} s ` +
+            `after ${status.bootAttempt} boot attempt(s); check PXE/DHCP and the ramdisk`,
+          'IntrospectionTimeout',
+        );
+      }
+    }
+
+    setState('processing', 'running processing hooks and rules');
+    await processing.processData(nodeUuid);
+    setState('processing', 'powering off');
+    await bmc.powerOffNode(nodeUuid);
+    await registry.markInspectionDone(nodeUuid, null);
+    status.finishedAt = new Date().toISOString();
+    setState('finished', 'finished');
+    return status;
+  } catch (err) {
+    const message = errorMessage(err);
+    status.error = message;
+    await CancellationScope.nonCancellable(async () => {
+      setState(isCancellation(err) ? 'aborting' : 'error', `powering off after: ${message}`);
+      try {
+        await bmc.powerOffNode(nodeUuid);
+      } catch (powerErr) {
+        status.error = `${message}; powering off failed too: ${errorMessage(powerErr)}`;
+      }
+      await registry.markInspectionDone(nodeUuid, status.error);
+    });
+    status.finishedAt = new Date().toISOString();
+    setState('error', status.error!);
+    throw ApplicationFailure.nonRetryable(status.error!, 'IntrospectionFailed');
+  }
+}
