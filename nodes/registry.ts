@@ -62,8 +62,7 @@ const MAX_WRITE_ATTEMPTS = 20;
 function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, prefix = ''): z.infer<T> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    const msg = describeZodError(parsed.error);
-    throw new InvalidInputError(prefix ? msg.replace(/(^|; )/g, `$1${prefix}.`) : msg);
+    throw new InvalidInputError(describeZodError(parsed.error, prefix ? [prefix] : []));
   }
   return parsed.data;
 }

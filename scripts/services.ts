@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
+
+/** A child process this program started and stops. */
+export interface Service {
+  name: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function waitForPort(name: string, host: string, port: number, child: ChildProcess | null, timeoutMs: number, logFile?: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await canConnect(host, port)) return;
+    if (child && child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const tail = logFile && fs.existsSync(logFile) ? `\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')}` : '';
+  throw new Error(`${name} did not start listening on ${host}:${port}${tail}`);
+}
+
+/** Starts a long-running child with its output in logFile; stop() sends SIGTERM, then SIGKILL. */
+export function startService(name: string, command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): Service {
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(command, args, { stdio: ['ignore', log, log], env });
+  fs.closeSync(log);
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  return { name, child, stop };
+}
+
+export interface TemporalOptions {
+  binary: string;
+  host: string;
+  port: number;
+  /** 0 runs headless. */
+  uiPort: number;
+  dbFile: string;
+  logFile: string;
+}
+
+/** The Temporal dev server (SQLite file, the project's search attributes registered). */
+export async function startTemporal(o: TemporalOptions): Promise<Service> {
+  fs.mkdirSync(path.dirname(o.dbFile), { recursive: true });
+  const args = ['server', 'start-dev', '--ip', o.host, '--port', String(o.port), '--db-filename', o.dbFile, '--log-level', 'warn'];
+  args.push(...(o.uiPort ? ['--ui-port', String(o.uiPort)] : ['--headless']));
+  // Avoid the default metrics/HTTP ports so several dev servers can run side by side.
+  args.push('--http-port', String(o.port + 1), '--metrics-port', String(o.port + 2));
+  for (const attribute of SEARCH_ATTRIBUTES) args.push('--search-attribute', attribute);
+  const service = startService('temporal', o.binary, args, o.logFile);
+  await waitForPort('Temporal dev server', o.host, o.port, service.child, 60000, o.logFile);
+  return service;
+}
+
+export interface VersitygwOptions {
+  binary: string;
+  host: string;
+  port: number;
+  dir: string;
+  accessKey: string;
+  secretKey: string;
+  logFile: string;
+}
+
+/** versitygw serving S3 from a local directory (posix backend). */
+export async function startVersitygw(o: VersitygwOptions): Promise<Service> {
+  fs.mkdirSync(o.dir, { recursive: true });
+  // Credentials go through the environment, not argv, so `ps` does not show the secret.
+  const env = { ...process.env, ROOT_ACCESS_KEY: o.accessKey, ROOT_SECRET_KEY: o.secretKey };
+  const service = startService('versitygw', o.binary, ['--port', `${o.host}:${o.port}`, 'posix', o.dir], o.logFile, env);
+  await waitForPort('versitygw', o.host, o.port, service.child, 30000, o.logFile);
+  return service;
+}

@@ -1,0 +1,92 @@
+// `npm start`: the Temporal dev server, versitygw, the API and a worker on the embedded
+// defaults (after scripts/bootstrap.sh). Ctrl-C stops every child.
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../common/config';
+import { findTool } from '../common/tools';
+import { startService, startTemporal, startVersitygw, waitForPort, type Service } from './services';
+
+const TSX = path.resolve(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+function hostPort(address: string): { host: string; port: number } {
+  const url = new URL(address.includes('://') ? address : `tcp://${address}`);
+  return { host: url.hostname, port: Number(url.port) };
+}
+
+async function main() {
+  const config = loadConfig();
+  const dataDir = config.INTROSPECTOR_DATA_DIR;
+  const logs = path.join(dataDir, 'logs');
+  fs.mkdirSync(logs, { recursive: true });
+  const services: Service[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping...');
+    for (const service of [...services].reverse()) await service.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    // An address or endpoint given in the environment means "use that one", not "start one".
+    if (!process.env.TEMPORAL_ADDRESS) {
+      const { host, port } = hostPort(config.TEMPORAL_ADDRESS);
+      console.log('starting Temporal dev server...');
+      services.push(
+        await startTemporal({
+          binary: findTool('temporal', config.INTROSPECTOR_TOOLS_DIR),
+          host,
+          port,
+          uiPort: config.TEMPORAL_UI_PORT,
+          dbFile: path.join(dataDir, 'temporal.sqlite'),
+          logFile: path.join(logs, 'temporal.log'),
+        }),
+      );
+    }
+    if (!process.env.S3_ENDPOINT) {
+      const { host, port } = hostPort(config.S3_ENDPOINT);
+      console.log('starting versitygw (S3)...');
+      services.push(
+        await startVersitygw({
+          binary: findTool('versitygw', config.INTROSPECTOR_TOOLS_DIR),
+          host,
+          port,
+          dir: path.join(dataDir, 's3'),
+          accessKey: config.S3_ACCESS_KEY,
+          secretKey: config.S3_SECRET_KEY,
+          logFile: path.join(logs, 'versitygw.log'),
+        }),
+      );
+    }
+    const env = { ...process.env, INTROSPECTOR_DATA_DIR: dataDir };
+    const api = startService('api', process.execPath, [TSX, path.resolve(__dirname, '..', 'api', 'main.ts')], path.join(logs, 'api.log'), env);
+    services.push(api);
+    // The API migrates the registry before it listens; the worker starts after, on a settled schema.
+    await waitForPort('inspector API', '127.0.0.1', config.INSPECTOR_PORT, api.child, 60000, path.join(logs, 'api.log'));
+    const worker = startService('worker', process.execPath, [TSX, path.resolve(__dirname, '..', 'worker', 'main.ts')], path.join(logs, 'worker.log'), env);
+    services.push(worker);
+    for (const s of services) {
+      s.child.once('exit', (code) => {
+        if (stopping) return;
+        console.error(`${s.name} exited with code ${code}; see ${path.join(logs, `${s.name}.log`)}`);
+        void stopAll(1);
+      });
+    }
+    console.log(`
+Introspector is running (data in ${dataDir}, logs in ${logs}):
+  inspector API   http://127.0.0.1:${config.INSPECTOR_PORT}/v1/introspection
+  node API        http://127.0.0.1:${config.NODE_API_PORT}/v1/nodes
+  Temporal UI     http://127.0.0.1:${config.TEMPORAL_UI_PORT}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows
+  Temporal        ${config.TEMPORAL_ADDRESS}
+  S3              ${config.S3_ENDPOINT} bucket ${config.S3_BUCKET}
+Press Ctrl-C to stop.`);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    await stopAll(1);
+  }
+}
+
+void main();

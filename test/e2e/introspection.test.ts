@@ -1,0 +1,174 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { Connection, Client } from '@temporalio/client';
+import { objectStoreFor } from '../../common/services';
+import { objectNames } from '../../activities/storage';
+import { SimRack, type SimNode } from '../../sim/rack';
+import { http, startStack, waitFor, type Stack } from '../support/stack';
+
+// The walking skeleton end to end: real Temporal, real S3 (versitygw), real IPMI BMCs
+// (ipmi_sim, driven by ipmitool), the real agent in each simulated node's network namespace.
+
+const PASSWORD = 'Sim-Secret-42';
+let stack: Stack;
+let rack: SimRack;
+
+beforeAll(async () => {
+  stack = await startStack(17233, { INTROSPECTION_TIMEOUT: '25' });
+  rack = await SimRack.start({
+    dir: path.join(stack.dataDir, 'rack'),
+    count: 2,
+    prefix: 'ite',
+    net: 31,
+    inspectorPort: stack.api.inspectorPort,
+    password: PASSWORD,
+    failBoots: { 2: 100 }, // node 2's ramdisk never comes up: its agent never calls back
+  });
+}, 180000);
+
+afterAll(async () => {
+  await rack?.stop();
+  await stack?.stop();
+});
+
+async function enroll(node: SimNode) {
+  const created = await http('POST', `${stack.nodeUrl}/v1/nodes`, {
+    name: node.name,
+    driver: 'ipmi',
+    driver_info: { ipmi_address: node.bmcAddress, ipmi_port: node.bmcPort, ipmi_username: node.username, ipmi_password: node.password },
+  });
+  expect(created.status).toBe(201);
+  const port = await http('POST', `${stack.nodeUrl}/v1/ports`, { node_uuid: created.body.uuid, address: node.mac.toUpperCase() });
+  expect(port.status).toBe(201);
+  expect(port.body.address).toBe(node.mac);
+  return created.body.uuid as string;
+}
+
+function ipmitool(node: SimNode, ...args: string[]): string {
+  return execFileSync(
+    'ipmitool',
+    ['-I', 'lanplus', '-H', node.bmcAddress, '-p', String(node.bmcPort), '-U', node.username, '-E', '-C', '3', ...args],
+    { env: { ...process.env, IPMI_PASSWORD: node.password }, encoding: 'utf8' },
+  );
+}
+
+async function watchUntilFinished(name: string, timeoutMs: number): Promise<{ states: string[]; status: any }> {
+  const states: string[] = [];
+  const status = await waitFor(
+    `introspection of ${name} to finish`,
+    async () => {
+      const res = await http('GET', `${stack.inspectorUrl}/v1/introspection/${name}`);
+      expect(res.status).toBe(200);
+      if (states[states.length - 1] !== res.body.state) states.push(res.body.state);
+      return res.body.finished ? res.body : undefined;
+    },
+    timeoutMs,
+    100,
+  );
+  return { states, status };
+}
+
+test('a simulated server is introspected end to end', async () => {
+  const node = rack.nodes[0];
+  const uuid = await enroll(node);
+  expect(ipmitool(node, 'chassis', 'bootparam', 'get', '5')).not.toMatch(/Force PXE/);
+
+  const started = await http('POST', `${stack.inspectorUrl}/v1/introspection/${node.name}`);
+  expect(started.status).toBe(202);
+  const again = await http('POST', `${stack.inspectorUrl}/v1/introspection/${uuid}`);
+  expect(again.status).toBe(409);
+  expect(again.body.error.message).toMatch(/already being introspected/);
+
+  const { states, status } = await watchUntilFinished(node.name, 60000);
+  expect(status).toMatchObject({ uuid, state: 'finished', finished: true, error: null });
+  expect(Date.parse(status.finished_at)).toBeGreaterThanOrEqual(Date.parse(status.started_at));
+  expect(status.links[0].href).toMatch(new RegExp(`/v1/introspection/${uuid}$`));
+  expect(states).toContain('waiting');
+  expect(states.indexOf('waiting')).toBeLessThan(states.indexOf('finished'));
+
+  // The BMC was told to PXE boot, and the node ends powered off with its ramdisk stopped.
+  expect(ipmitool(node, 'chassis', 'bootparam', 'get', '5')).toMatch(/Boot Device Selector : Force PXE/);
+  expect(ipmitool(node, 'power', 'status')).toMatch(/Chassis Power is off/);
+  expect(rack.agentRunning(node)).toBe(false);
+
+  const shown = await http('GET', `${stack.nodeUrl}/v1/nodes/${uuid}`);
+  expect(shown.body.provision_state).toBe('manageable');
+  expect(shown.body.power_state).toBe('power off');
+  expect(shown.body.driver_info.ipmi_password).toBe('******');
+  const props = shown.body.properties;
+  expect(props.cpus).toBeGreaterThan(0);
+  expect(props.memory_mb).toBeGreaterThan(1000);
+  expect(props.local_gb).toBeGreaterThan(0);
+  expect(props.cpu_arch).toBe(execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim());
+
+  const store = objectStoreFor(stack.config);
+  const raw = (await store.getJson(objectNames.unprocessed(uuid))) as any;
+  const processed = (await store.getJson(objectNames.processed(uuid))) as any;
+  store.destroy();
+  expect(raw.inventory.interfaces.map((i: any) => i.mac_address)).toContain(node.mac);
+  expect(processed.inventory.cpu.count).toBe(props.cpus);
+  const data = await http('GET', `${stack.inspectorUrl}/v1/introspection/${uuid}/data`);
+  expect(data.body).toEqual(processed);
+
+  // The agent's late or repeated callback finds the node no longer waiting.
+  const late = await http('POST', `${stack.inspectorUrl}/v1/continue`, raw);
+  expect(late.status).toBe(409);
+  expect(late.body.error.message).toMatch(/not waiting/);
+}, 120000);
+
+test('an introspection whose agent never calls back times out and powers the node off', async () => {
+  const node = rack.nodes[1];
+  const uuid = await enroll(node);
+  expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/${uuid}`)).status).toBe(202);
+  await waitFor('node 2 to power on', async () => (rack.powerState(node) === 'on' ? true : undefined), 20000);
+
+  const { status } = await watchUntilFinished(uuid, 90000);
+  expect(status.state).toBe('error');
+  expect(status.error).toMatch(/timeout: no agent called back within \d+ s after 1 boot attempt/);
+  expect(ipmitool(node, 'power', 'status')).toMatch(/Chassis Power is off/);
+  const shown = await http('GET', `${stack.nodeUrl}/v1/nodes/${uuid}`);
+  expect(shown.body.provision_state).toBe('inspect failed');
+  expect(shown.body.last_error).toBe(status.error);
+}, 120000);
+
+test('no BMC password reaches Temporal history', async () => {
+  const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection });
+  let histories = 0;
+  for await (const execution of client.workflow.list({ query: `WorkflowType = 'introspectNode'` })) {
+    const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+    const text = JSON.stringify(history, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+    expect(text).toContain(execution.workflowId.replace('introspection-', ''));
+    expect(text).not.toContain(PASSWORD);
+    histories++;
+  }
+  await connection.close();
+  expect(histories).toBe(2);
+});
+
+describe('the agent callback rejects what it cannot use', () => {
+  test('a body that is not introspection data answers 400 naming the field', async () => {
+    const res = await http('POST', `${stack.inspectorUrl}/v1/continue`, { inventory: { cpu: { count: 'four', architecture: 'x86_64' }, memory: {}, interfaces: [] } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/inventory\.cpu\.count/);
+  });
+
+  test('malformed JSON answers 400', async () => {
+    const res = await http('POST', `${stack.inspectorUrl}/v1/continue`, '{"inventory": ');
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/not valid JSON/);
+  });
+
+  test('data from an unknown machine answers 404', async () => {
+    const res = await http('POST', `${stack.inspectorUrl}/v1/continue`, {
+      inventory: { cpu: { count: 1, architecture: 'x86_64' }, memory: { physical_mb: 1024 }, interfaces: [{ name: 'eth0', mac_address: '02:00:00:00:00:99' }] },
+    });
+    expect(res.status).toBe(404);
+    expect(res.body.error.message).toMatch(/02:00:00:00:00:99/);
+  });
+
+  test('an unknown node answers 404 on status and start', async () => {
+    expect((await http('GET', `${stack.inspectorUrl}/v1/introspection/no-such-node`)).status).toBe(404);
+    expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/no-such-node`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,172 @@
+import {
+  addTrait,
+  extendAttribute,
+  fail,
+  parseCapabilities,
+  removeTrait,
+  RuleFailError,
+  runAction,
+  setAttribute,
+  setCapability,
+} from '../../activities/rules/actions';
+import { formatString, formatValue } from '../../activities/rules/format';
+import { HookError } from '../../activities/hooks/types';
+import { makeCtx } from './helpers';
+
+describe('set-attribute', () => {
+  test('top-level property and extra keys', () => {
+    const ctx = makeCtx({ node: { properties: { cpus: 2, local_gb: 10 } } });
+    setAttribute(ctx, { path: '/properties/cpus', value: 8 });
+    setAttribute(ctx, { path: '/extra/rack', value: 'r1' });
+    setAttribute(ctx, { path: '/extra/cleared', value: null });
+    expect(ctx.patch.properties).toEqual({ cpus: 8 });
+    expect(ctx.patch.extra).toEqual({ rack: 'r1', cleared: null });
+    expect(ctx.node.properties).toEqual({ cpus: 2, local_gb: 10 });
+  });
+
+  test('nested paths keep sibling keys from the node and from the patch', () => {
+    const ctx = makeCtx({ node: { extra: { foo: { keep: 1, bar: 'old' } } } });
+    setAttribute(ctx, { path: '/extra/foo/bar', value: 'new' });
+    setAttribute(ctx, { path: '/extra/foo/baz/deep', value: true });
+    expect(ctx.patch.extra['foo']).toEqual({ keep: 1, bar: 'new', baz: { deep: true } });
+    expect(ctx.node.extra['foo']).toEqual({ keep: 1, bar: 'old' }); // not mutated
+    setAttribute(ctx, { path: '/extra/new/x', value: 1 });
+    expect(ctx.patch.extra['new']).toEqual({ x: 1 });
+  });
+
+  test('JSON-pointer escapes and list add semantics', () => {
+    const ctx = makeCtx({ node: { extra: { list: ['a', 'c'] } } });
+    setAttribute(ctx, { path: '/extra/a~1b~0c', value: 1 });
+    expect(ctx.patch.extra['a/b~c']).toBe(1);
+    setAttribute(ctx, { path: '/extra/list/1', value: 'b' });
+    setAttribute(ctx, { path: '/extra/list/-', value: 'd' });
+    expect(ctx.patch.extra['list']).toEqual(['a', 'b', 'c', 'd']);
+    expect(() => setAttribute(ctx, { path: '/extra/list/9', value: 'x' })).toThrow(/bad list index/);
+  });
+
+  test('disallowed paths and writing through scalars throw', () => {
+    const ctx = makeCtx({ node: { properties: { cpus: 2 } } });
+    expect(() => setAttribute(ctx, { path: '/driver_info/ipmi_password', value: 'x' })).toThrow(/not allowed/);
+    expect(() => setAttribute(ctx, { path: '/name', value: 'x' })).toThrow(/not allowed/);
+    expect(() => setAttribute(ctx, { path: '/properties/cpus/x', value: 1 })).toThrow(/is a number/);
+  });
+});
+
+describe('extend-attribute', () => {
+  test('creates the list, appends, unique skips duplicates', () => {
+    const ctx = makeCtx({ node: { extra: { tags: ['a'] } } });
+    extendAttribute(ctx, { path: '/extra/tags', value: 'b' });
+    extendAttribute(ctx, { path: '/extra/tags', value: 'b' });
+    expect(ctx.patch.extra['tags']).toEqual(['a', 'b', 'b']);
+    extendAttribute(ctx, { path: '/extra/tags', value: 'a', unique: true });
+    extendAttribute(ctx, { path: '/extra/tags', value: 'c', unique: true });
+    expect(ctx.patch.extra['tags']).toEqual(['a', 'b', 'b', 'c']);
+    extendAttribute(ctx, { path: '/properties/new/list', value: { x: 1 } });
+    extendAttribute(ctx, { path: '/properties/new/list', value: { x: 1 }, unique: true });
+    expect(ctx.patch.properties['new']).toEqual({ list: [{ x: 1 }] });
+    expect(ctx.node.extra['tags']).toEqual(['a']);
+  });
+
+  test('a non-list attribute throws', () => {
+    const ctx = makeCtx({ node: { extra: { tags: 'a' } } });
+    expect(() => extendAttribute(ctx, { path: '/extra/tags', value: 'b' })).toThrow(/not a list/);
+  });
+});
+
+describe('traits', () => {
+  test('add-trait and remove-trait', () => {
+    const ctx = makeCtx({ node: { traits: ['CUSTOM_OLD'] } });
+    addTrait(ctx, { name: 'CUSTOM_BIG_MEMORY' });
+    addTrait(ctx, { name: 'CUSTOM_BIG_MEMORY' });
+    removeTrait(ctx, { name: 'CUSTOM_OLD' });
+    removeTrait(ctx, { name: 'CUSTOM_NEVER_SET' }); // nothing to remove
+    expect(ctx.patch.addTraits).toEqual(['CUSTOM_BIG_MEMORY']);
+    expect(ctx.patch.removeTraits).toEqual(['CUSTOM_OLD']);
+    // later actions win
+    addTrait(ctx, { name: 'CUSTOM_OLD' });
+    removeTrait(ctx, { name: 'CUSTOM_BIG_MEMORY' });
+    expect(ctx.patch.addTraits).toEqual(['CUSTOM_OLD']);
+    expect(ctx.patch.removeTraits).toEqual([]);
+  });
+
+  test('trait names are checked', () => {
+    const ctx = makeCtx();
+    expect(() => addTrait(ctx, { name: 'custom_x' })).toThrow(/invalid trait name/);
+    expect(() => addTrait(ctx, { name: 'HW_CPU_X86_AVX2' })).not.toThrow();
+  });
+});
+
+describe('set-capability', () => {
+  test('merges into the capabilities string, keeping other keys', () => {
+    const ctx = makeCtx({ node: { properties: { capabilities: 'boot_mode:bios,cpu_vt:true' } } });
+    setCapability(ctx, { name: 'boot_mode', value: 'uefi' });
+    expect(ctx.patch.properties['capabilities']).toBe('boot_mode:uefi,cpu_vt:true');
+    setCapability(ctx, { name: 'disk_label', value: 'gpt' });
+    setCapability(ctx, { name: 'cores', value: 8 });
+    expect(ctx.patch.properties['capabilities']).toBe('boot_mode:uefi,cpu_vt:true,disk_label:gpt,cores:8');
+    setCapability(ctx, { name: 'cpu_vt' });
+    expect(ctx.patch.properties['capabilities']).toBe('boot_mode:uefi,disk_label:gpt,cores:8');
+  });
+
+  test('starts from nothing, from an object, and keeps odd entries', () => {
+    const ctx = makeCtx();
+    setCapability(ctx, { name: 'boot_mode', value: 'uefi' });
+    expect(ctx.patch.properties['capabilities']).toBe('boot_mode:uefi');
+    const obj = makeCtx({ node: { properties: { capabilities: { a: 'x', b: true } } } });
+    setCapability(obj, { name: 'c', value: 'y' });
+    expect(obj.patch.properties['capabilities']).toBe('a:x,b:true,c:y');
+    expect([...parseCapabilities('a:1,,bare,k:v:w')]).toEqual([
+      ['a', '1'],
+      ['bare', null],
+      ['k', 'v:w'],
+    ]);
+  });
+});
+
+describe('fail', () => {
+  test('throws a HookError with the message', () => {
+    const ctx = makeCtx();
+    expect(() => fail(ctx, { message: 'node is too small' })).toThrow(HookError);
+    expect(() => fail(ctx, { message: 'node is too small' })).toThrow(new RuleFailError('node is too small'));
+  });
+});
+
+describe('formatting', () => {
+  const vars = { data: makeCtx().data, node: { properties: { memory_mb: 4096 } } };
+
+  test('{data[...]} and {node[...]} substitutions', () => {
+    expect(formatString('{data[inventory][cpu][count]}', vars)).toBe('8');
+    expect(formatString('cpus={data[inventory][cpu][count]} mem={node[properties][memory_mb]}', vars)).toBe('cpus=8 mem=4096');
+    expect(formatString('{data[inventory][interfaces][1][mac_address]}', vars)).toBe('52:54:00:12:34:02');
+    expect(formatString('{data.inventory.cpu.architecture}', vars)).toBe('x86_64');
+    expect(formatString('{data[inventory][cpu][flags]}', vars)).toBe('["vmx","avx2","sse4_2"]');
+    expect(formatString('{{literal}} and no fields', vars)).toBe('{literal} and no fields');
+    expect(formatString('plain', vars)).toBe('plain');
+  });
+
+  test('recursive through lists and objects, keys too; other values untouched', () => {
+    expect(formatValue({ '{data[inventory][cpu][architecture]}': ['{data[inventory][cpu][count]}', 3, null] }, vars)).toEqual({
+      x86_64: ['8', 3, null],
+    });
+    expect(formatValue(42, vars)).toBe(42);
+  });
+
+  test('bad fields throw', () => {
+    expect(() => formatString('{data[inventory][gpu]}', vars)).toThrow(/invalid formatting variable key: "gpu"/);
+    expect(() => formatString('{foo}', vars)).toThrow(/invalid formatting variable key "foo"/);
+    expect(() => formatString('{data[inventory]!r}', vars)).toThrow(/not supported/);
+    expect(() => formatString('{data[inventory]:>8}', vars)).toThrow(/not supported/);
+    expect(() => formatString('a } b', vars)).toThrow(/single "}"/);
+    expect(() => formatString('a { b', vars)).toThrow(/invalid formatting field|single "\{"/);
+  });
+
+  test('runAction formats value of set-attribute / extend-attribute / set-capability', () => {
+    const ctx = makeCtx();
+    const v = { data: ctx.data, node: {} };
+    runAction(ctx, { action: 'set-attribute', path: '/properties/cpu_arch', value: '{data[inventory][cpu][architecture]}' }, v);
+    runAction(ctx, { action: 'extend-attribute', path: '/extra/macs', value: '{data[boot_interface]}', unique: false }, v);
+    runAction(ctx, { action: 'set-capability', name: 'vendor', value: '{data[inventory][system_vendor][manufacturer]}' }, v);
+    expect(ctx.patch.properties).toEqual({ cpu_arch: 'x86_64', capabilities: 'vendor:Dell Inc.' });
+    expect(ctx.patch.extra).toEqual({ macs: ['52:54:00:12:34:01'] });
+  });
+});
