@@ -140,7 +140,7 @@ export class SimRack {
     const delay = o.bootDelaySeconds ? `sleep ${o.bootDelaySeconds}\n` : '';
     fs.writeFileSync(path.join(node.dir, 'agent.sh'), `#!/usr/bin/env bash\n${delay}${exec}\n`);
     fs.writeFileSync(path.join(node.dir, 'fail-boots'), String(o.failBoots?.[i] ?? 0));
-    const guid = `a123456789abcdef${hex2(o.net)}${hex2(i)}0000000000`.slice(0, 32);
+    const guid = `a123456789abcdef${hex2(o.net)}${hex2(i)}`.padEnd(32, "0");
     fs.writeFileSync(
       path.join(node.dir, 'lan.conf'),
       [

@@ -16,9 +16,11 @@ export interface IpmitoolOptions {
 }
 
 // ipmitool's own answers that say trying again cannot help.
+// (`-v` makes ipmitool say why a session failed: a bad password and a dead BMC otherwise
+// both end in "Unable to establish IPMI v2 / RMCP+ session".)
 const PERMANENT = [
-  /Unable to establish IPMI v2 \/ RMCP\+ session/i, // wrong user or password
-  /RAKP \d+ message indicates an error/i,
+  /RAKP \d+ HMAC is invalid/i, // wrong password
+  /RAKP \d+ message indicates an error/i, // unknown user, privilege refused
   /invalid authentication algorithm/i,
   /Invalid data field in request/i,
   /Invalid command/i,
@@ -105,13 +107,19 @@ export class IpmitoolDriver implements BmcDriver {
       // ipmitool's own retransmissions stay short; our timeout and attempts bound the call.
       '-N', '1',
       '-R', '2',
+      '-v',
       ...args,
     ];
     const env = { ...process.env, IPMI_PASSWORD: this.info.ipmi_password };
     return new Promise((resolve, reject) => {
       execFile(this.options.ipmitoolPath ?? 'ipmitool', argv, { env, timeout: this.timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
-        const answer = `${stderr}${stdout}`.trim().split('\n').slice(-3).join(' | ');
+        const answer = `${stderr}${stdout}`
+          .split('\n')
+          .map((line) => line.replace(/^>\s*/, '').trim())
+          .filter((line) => line && !/^Loading IANA/.test(line))
+          .slice(-3)
+          .join(' | ');
         const timedOut = (err as { killed?: boolean }).killed === true;
         if (timedOut) return reject(new BmcError(this.describe(args, `no answer within ${this.timeoutMs / 1000} s`), true));
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') {

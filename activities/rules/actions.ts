@@ -1,3 +1,4 @@
+import { parseCapabilities, serializeCapabilities } from '../hooks/capabilities-string';
 import { HookError, type HookContext } from '../hooks/types';
 import { deepEqual, toText } from './conditions';
 import { nodeView } from './fields';
@@ -167,32 +168,12 @@ export function removeTrait(ctx: HookContext, params: { name: string }): void {
   }
 }
 
-/** Parses properties.capabilities (`k:v,k2:v2`, or an object); a bare `k` is kept as is. */
-export function parseCapabilities(caps: unknown): Map<string, string | null> {
-  const out = new Map<string, string | null>();
-  if (typeof caps === 'string') {
-    for (const item of caps.split(',')) {
-      if (item === '') continue;
-      const at = item.indexOf(':');
-      if (at < 0) out.set(item, null);
-      else out.set(item.slice(0, at), item.slice(at + 1));
-    }
-  } else if (isContainer(caps) && !Array.isArray(caps)) {
-    for (const [k, v] of Object.entries(caps)) if (v !== null && v !== undefined) out.set(k, toText(v));
-  }
-  return out;
-}
-
-export function formatCapabilities(caps: Map<string, string | null>): string {
-  return [...caps].map(([k, v]) => (v === null ? k : `${k}:${v}`)).join(',');
-}
-
 /** `set-capability`: sets `name:value` in properties.capabilities, keeping the other keys; no value removes it. */
 export function setCapability(ctx: HookContext, params: { name: string; value?: unknown }): void {
   const caps = parseCapabilities(nodeView(ctx).properties['capabilities']);
   if (params.value === null || params.value === undefined) caps.delete(params.name);
   else caps.set(params.name, toText(params.value));
-  ctx.patch.properties['capabilities'] = formatCapabilities(caps);
+  ctx.patch.properties['capabilities'] = serializeCapabilities(caps);
 }
 
 /**

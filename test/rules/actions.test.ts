@@ -1,8 +1,8 @@
+import { parseCapabilities } from '../../activities/hooks/capabilities-string';
 import {
   addTrait,
   extendAttribute,
   fail,
-  parseCapabilities,
   removeTrait,
   RuleFailError,
   runAction,

@@ -1,0 +1,121 @@
+import type { IntrospectionData } from '../../common/inventory';
+import { capabilitiesHook } from './capabilities';
+import { extraHardwareHook } from './extra_hardware';
+import { lldpBasicHook } from './lldp_basic';
+import { localLinkConnectionHook } from './local_link_connection';
+import { pciDevicesHook } from './pci_devices';
+import { ramdiskErrorHook } from './ramdisk_error';
+import { rootDiskSelectionHook } from './root_disk_selection';
+import { schedulerHook } from './scheduler';
+import {
+  HookError,
+  type HookContext,
+  type HookNode,
+  type NodePatch,
+  type ProcessingConfig,
+  type ProcessingHook,
+} from './types';
+import { validateInterfacesHook } from './validate_interfaces';
+
+export { HookError } from './types';
+export type { HookContext, HookNode, NodePatch, PortSpec, ProcessingConfig, ProcessingHook } from './types';
+
+/** Every known hook, by name. Adding a hook: its module + one line here (+ DEFAULT_HOOK_ORDER if default). */
+export const HOOKS: Record<string, ProcessingHook> = Object.fromEntries(
+  [
+    ramdiskErrorHook,
+    rootDiskSelectionHook,
+    schedulerHook,
+    validateInterfacesHook,
+    capabilitiesHook,
+    pciDevicesHook,
+    extraHardwareHook,
+    lldpBasicHook,
+    localLinkConnectionHook,
+  ].map((hook) => [hook.name, hook]),
+);
+
+/**
+ * ironic-inspector's default chain (ramdisk_error, root_disk_selection, scheduler,
+ * validate_interfaces, capabilities, pci_devices) followed by the optional hooks.
+ * Constraints: root_disk_selection before scheduler (local_gb comes from
+ * data.root_disk); validate_interfaces before lldp_basic and local_link_connection
+ * (all_interfaces, patch.ports); lldp_basic before local_link_connection (which
+ * prefers lldp_processed). capabilities and pci_devices both merge through
+ * mergeCapabilities, so their order only decides the key order of the string.
+ */
+export const DEFAULT_HOOK_ORDER: string[] = [
+  'ramdisk_error',
+  'root_disk_selection',
+  'scheduler',
+  'validate_interfaces',
+  'capabilities',
+  'pci_devices',
+  'extra_hardware',
+  'lldp_basic',
+  'local_link_connection',
+];
+
+/** ironic-inspector's defaults: add_ports=pxe, keep_ports=all, no PCI aliases, 4 GiB minimum root disk. */
+export const DEFAULT_PROCESSING_CONFIG: ProcessingConfig = {
+  addPorts: 'pxe',
+  keepPorts: 'all',
+  pciAliases: [],
+  minRootDiskGiB: 4,
+};
+
+export function emptyPatch(): NodePatch {
+  return { properties: {}, extra: {}, ports: [], removePorts: [], addTraits: [], removeTraits: [] };
+}
+
+export interface PipelineResult {
+  /** The processed data (to store as `inspector_data-<uuid>`). */
+  data: HookContext['data'];
+  patch: NodePatch;
+  /** Extra objects to store, by name. */
+  objects: Record<string, unknown>;
+}
+
+/**
+ * Runs the hooks: every beforeProcessing in order, then every beforeUpdate in order.
+ * Pure: the inputs are deep-copied and never modified. Any error a hook throws
+ * becomes a HookError `hook <name>: <message>`; an unknown hook name in `order`
+ * is an Error raised before any hook runs.
+ */
+export function runPipeline(
+  data: IntrospectionData & Record<string, unknown>,
+  node: HookNode,
+  config: ProcessingConfig,
+  order: string[] = DEFAULT_HOOK_ORDER,
+): PipelineResult {
+  const hooks = order.map((name) => {
+    const hook = Object.prototype.hasOwnProperty.call(HOOKS, name) ? HOOKS[name] : undefined;
+    if (!hook) throw new Error(`Unknown processing hook "${name}" (known: ${Object.keys(HOOKS).join(', ')})`);
+    return hook;
+  });
+
+  const ctx: HookContext = {
+    data: structuredClone(data),
+    node: structuredClone(node),
+    patch: emptyPatch(),
+    objects: {},
+    config: structuredClone(config),
+  };
+
+  const run = (hook: ProcessingHook, phase: 'beforeProcessing' | 'beforeUpdate') => {
+    const fn = hook[phase];
+    if (!fn) return;
+    try {
+      fn.call(hook, ctx);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      const wrapped = new HookError(`hook ${hook.name}: ${message}`);
+      wrapped.cause = e;
+      throw wrapped;
+    }
+  };
+  for (const hook of hooks) run(hook, 'beforeProcessing');
+  for (const hook of hooks) run(hook, 'beforeUpdate');
+
+  return { data: ctx.data, patch: ctx.patch, objects: ctx.objects };
+}
