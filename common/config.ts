@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { describeZodError } from './validation';
 
 const port = z.coerce.number().int().min(1).max(65535);
+/** 0 picks a free port (tests). */
+const listenPort = z.coerce.number().int().min(0).max(65535);
 
 // Every setting comes from the environment, with embedded defaults good for one machine.
 const ConfigSchema = z.object({
@@ -20,8 +22,8 @@ const ConfigSchema = z.object({
   S3_SECRET_KEY: z.string().min(1).default('introspector-secret'),
   DATABASE_URL: z.string().optional(),
   API_HOST: z.string().default('0.0.0.0'),
-  INSPECTOR_PORT: port.default(5050),
-  NODE_API_PORT: port.default(6385),
+  INSPECTOR_PORT: listenPort.default(5050),
+  NODE_API_PORT: listenPort.default(6385),
   /** Where agents post their data; defaults to this host's inspector port. */
   CALLBACK_URL: z.url().optional(),
   INTROSPECTION_TIMEOUT: z.coerce.number().int().positive().default(3600),

@@ -14,7 +14,7 @@ let stack: Stack;
 let rack: SimRack;
 
 beforeAll(async () => {
-  stack = await startStack(17233, { INTROSPECTION_TIMEOUT: '25' });
+  stack = await startStack(17233, { INTROSPECTION_TIMEOUT: '12' });
   rack = await SimRack.start({
     dir: path.join(stack.dataDir, 'rack'),
     count: 2,

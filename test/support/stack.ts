@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../../api/server';
 import { loadConfig, type Config } from '../../common/config';
 import { findTool } from '../../common/tools';
@@ -22,6 +22,7 @@ export interface Stack {
  * the API (inspector + node) and a worker, the last two in this process.
  */
 export async function startStack(basePort: number, env: Record<string, string> = {}): Promise<Stack> {
+  installQuietRuntime();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'introspector-test-'));
   const config = loadConfig({
     INTROSPECTOR_DATA_DIR: dataDir,
@@ -85,6 +86,14 @@ export async function startStack(basePort: number, env: Record<string, string> =
     api,
     stop,
   };
+}
+
+let runtimeInstalled = false;
+/** Worker logs at WARN, so test output shows failures rather than every activity. */
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
 }
 
 /** JSON over HTTP: status and parsed body. */
