@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BmcError } from '../../activities/bmc';
+import { IpmitoolDriver } from '../../activities/bmc/ipmitool';
+import { SimRack, type SimNode } from '../../sim/rack';
+import { waitFor } from '../support/stack';
+
+// The ipmitool driver against a real IPMI BMC simulator (ipmi_sim on a loopback address).
+
+let dir: string;
+let rack: SimRack;
+let node: SimNode;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bmc-test-'));
+  rack = await SimRack.start({ dir, count: 1, prefix: 'bmc', net: 33, inspectorPort: 1, failBoots: { 1: 1000 } });
+  node = rack.nodes[0];
+}, 60000);
+
+afterAll(async () => {
+  await rack?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function driver(overrides: { password?: string; address?: string; attempts?: number } = {}) {
+  return new IpmitoolDriver(
+    {
+      ipmi_address: overrides.address ?? node.bmcAddress,
+      ipmi_port: node.bmcPort,
+      ipmi_username: node.username,
+      ipmi_password: overrides.password ?? node.password,
+    },
+    { nodeId: 'rack1-u07', defaultCipherSuite: 3, attempts: overrides.attempts ?? 3, retryDelayMs: 10, timeoutSeconds: 10 },
+  );
+}
+
+test('powers the node on, cycles and off, and reads the state back', async () => {
+  const bmc = driver();
+  await bmc.powerOff();
+  expect(await bmc.powerStatus()).toBe('power off');
+  await bmc.powerOn();
+  expect(await bmc.powerStatus()).toBe('power on');
+  expect(rack.powerState(node)).toBe('on');
+  await bmc.powerCycle();
+  // ipmi_sim, like many BMCs, turns power off at once and on again about a second later.
+  await waitFor('power on after the cycle', async () => ((await bmc.powerStatus()) === 'power on' ? true : undefined), 10000);
+  expect(fs.readFileSync(path.join(node.dir, 'chassis.log'), 'utf8')).toMatch(/power 0\n.*power 1\n.*boot failed \(injected\)/);
+  await bmc.powerOff();
+  expect(await bmc.powerStatus()).toBe('power off');
+  expect(rack.powerState(node)).toBe('off');
+});
+
+test('sets the boot device and confirms it', async () => {
+  const bmc = driver();
+  await bmc.setBootDevice('disk');
+  expect(fs.readFileSync(path.join(node.dir, 'boot'), 'utf8').trim()).toBe('default');
+  await bmc.setBootDevice('pxe');
+  expect(fs.readFileSync(path.join(node.dir, 'boot'), 'utf8').trim()).toBe('pxe');
+});
+
+test('a wrong password fails at once, not retryable, naming node, command and answer', async () => {
+  const err = await driver({ password: 'not-the-password' }).powerStatus().catch((e) => e);
+  expect(err).toBeInstanceOf(BmcError);
+  expect(err.retryable).toBe(false);
+  expect(err.message).toContain('node rack1-u07');
+  expect(err.message).toContain('ipmitool power status');
+  expect(err.message).toContain(node.bmcAddress);
+  expect(err.message).toMatch(/RAKP 2 HMAC is invalid/);
+  expect(err.message).not.toContain('not-the-password');
+});
+
+test('a BMC that does not answer is retried a bounded number of times', async () => {
+  const err = await driver({ address: '127.0.33.250', attempts: 2 }).powerStatus().catch((e) => e);
+  expect(err).toBeInstanceOf(BmcError);
+  expect(err.retryable).toBe(true);
+  expect(err.message).toMatch(/after 2 attempts/);
+  expect(err.message).toMatch(/Get Auth Capabilities error|Unable to establish/);
+}, 30000);
+
+test('the password travels in the environment, never on the command line', async () => {
+  const fake = path.join(dir, 'fake-ipmitool');
+  const record = path.join(dir, 'fake-ipmitool.out');
+  fs.writeFileSync(fake, `#!/bin/sh\necho "ARGV: $*" > ${record}\necho "ENV: $IPMI_PASSWORD" >> ${record}\necho "Chassis Power is on"\n`, { mode: 0o755 });
+  const bmc = new IpmitoolDriver(
+    { ipmi_address: '192.0.2.1', ipmi_port: 623, ipmi_username: 'admin', ipmi_password: 'Very-Secret' },
+    { nodeId: 'n', defaultCipherSuite: 17, ipmitoolPath: fake },
+  );
+  expect(await bmc.powerStatus()).toBe('power on');
+  const [argv, env] = fs.readFileSync(record, 'utf8').trim().split('\n');
+  expect(argv).not.toContain('Very-Secret');
+  expect(argv).toMatch(/-E/);
+  expect(argv).toMatch(/-C 17/);
+  expect(env).toBe('ENV: Very-Secret');
+});
+
+test('a boot device the BMC did not take is reported, not assumed', async () => {
+  const fake = path.join(dir, 'stubborn-ipmitool');
+  fs.writeFileSync(fake, `#!/bin/sh\ncase "$*" in *bootparam*) echo " - Boot Device Selector : No override";; *) echo "Set Boot Device to pxe";; esac\n`, { mode: 0o755 });
+  const bmc = new IpmitoolDriver(
+    { ipmi_address: '192.0.2.1', ipmi_port: 623, ipmi_username: 'admin', ipmi_password: 'x' },
+    { nodeId: 'n7', defaultCipherSuite: 3, ipmitoolPath: fake, attempts: 1 },
+  );
+  await expect(bmc.setBootDevice('pxe')).rejects.toThrow(/node n7: ipmitool chassis bootdev pxe .* reports boot device "No override"/);
+});
