@@ -57,6 +57,10 @@ export function inspectorRoutes(config: Config, introspections: Introspections, 
   router.get('/v1/introspection/:node/data', async (req, res) => {
     res.json(await introspections.data(req.params.node, true));
   });
+  router.post('/v1/introspection/:node/data/unprocessed', async (req, res) => {
+    await introspections.reapply(req.params.node);
+    res.status(202).end();
+  });
   router.get('/v1/introspection/:node/data/unprocessed', async (req, res) => {
     res.json(await introspections.data(req.params.node, false));
   });

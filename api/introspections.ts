@@ -19,6 +19,7 @@ import {
   IntrospectionNodeKey,
   IntrospectionStateKey,
   introspectionWorkflowId,
+  type IntrospectionState,
   type IntrospectNodeInput,
 } from '../workflows/definitions';
 
@@ -32,6 +33,8 @@ export interface StatusBody {
   finished_at: string | null;
   links: { href: string; rel: string }[];
 }
+
+type IntrospectionWorkflowType = 'introspectNode' | 'reapplyNode';
 
 const iso = (d: Date | undefined) => (d ? d.toISOString() : null);
 
@@ -53,24 +56,39 @@ export class Introspections {
       bootTimeoutSeconds: this.config.INTROSPECTION_TIMEOUT,
       bootAttempts: 1,
     };
+    await this.startWorkflow(node.uuid, 'introspectNode', [input], 'starting');
+    return node;
+  }
+
+  /** Re-runs processing on the stored raw data (ironic-inspector's reapply), without a reboot. */
+  async reapply(ident: string): Promise<NodeRecord> {
+    const node = await this.registry.getNodeOrThrow(ident);
+    if ((await this.store.getJson(objectNames.unprocessed(node.uuid))) === undefined) {
+      throw new NotFoundError(`no unprocessed introspection data stored for node ${node.uuid}`);
+    }
+    await this.startWorkflow(node.uuid, 'reapplyNode', [node.uuid], 'reapplying');
+    return node;
+  }
+
+  /** One workflow id per node: a second start while one runs is a 409. */
+  private async startWorkflow(nodeUuid: string, type: IntrospectionWorkflowType, args: unknown[], state: IntrospectionState) {
     try {
-      await this.client.workflow.start('introspectNode', {
-        workflowId: introspectionWorkflowId(node.uuid),
+      await this.client.workflow.start(type, {
+        workflowId: introspectionWorkflowId(nodeUuid),
         taskQueue: this.config.TEMPORAL_TASK_QUEUE,
-        args: [input],
+        args,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         typedSearchAttributes: [
-          { key: IntrospectionNodeKey, value: node.uuid },
-          { key: IntrospectionStateKey, value: 'starting' },
+          { key: IntrospectionNodeKey, value: nodeUuid },
+          { key: IntrospectionStateKey, value: state },
         ],
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new ConflictError(`Node ${node.uuid} is already being introspected`);
+        throw new ConflictError(`Node ${nodeUuid} is already being introspected`);
       }
       throw err;
     }
-    return node;
   }
 
   async status(ident: string, baseUrl: string): Promise<StatusBody> {
@@ -82,7 +100,7 @@ export class Introspections {
   /** The most recent introspections, newest first, as ironic-inspector's list. */
   async list(baseUrl: string, limit = 50): Promise<StatusBody[]> {
     const out: StatusBody[] = [];
-    for await (const execution of this.client.workflow.list({ query: `WorkflowType = 'introspectNode'` })) {
+    for await (const execution of this.client.workflow.list({ query: `WorkflowType IN ('introspectNode', 'reapplyNode')` })) {
       const uuid = execution.workflowId.replace(/^introspection-/, '');
       if (out.some((s) => s.uuid === uuid)) continue;
       out.push(await this.toStatus(uuid, execution, baseUrl));

@@ -128,11 +128,17 @@ export class SimRack {
   private writeNodeFiles(node: SimNode, i: number): void {
     const o = this.options;
     const callbackHost = node.netns ? this.hostSideAddress(i) : '127.0.0.1';
+    // What PXE would hand the ramdisk: the callback URL and the MAC it booted from.
+    const cmdline = path.join(node.dir, 'cmdline');
+    fs.writeFileSync(
+      cmdline,
+      `ipa-inspection-callback-url=http://${callbackHost}:${o.inspectorPort}/v1/continue BOOTIF=01-${node.mac.replace(/:/g, '-')}\n`,
+    );
     const agent = [
       process.execPath,
       path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
       path.join(ROOT, 'agent', 'main.ts'),
-      '--callback-url', `http://${callbackHost}:${o.inspectorPort}/v1/continue`,
+      '--cmdline-file', cmdline,
       '--bmc-address', node.bmcAddress,
       ...(o.agentArgs ?? []),
     ].map((a) => `'${a.replace(/'/g, `'\\''`)}'`);

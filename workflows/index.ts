@@ -1,1 +1,2 @@
 export { introspectNode } from './introspect-node';
+export { reapplyNode } from './reapply-node';

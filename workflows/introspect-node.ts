@@ -1,18 +1,8 @@
-import {
-  ApplicationFailure,
-  CancellationScope,
-  condition,
-  isCancellation,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { errorMessage, publishState } from './status';
 import {
   deliverDataUpdate,
-  IntrospectionNodeKey,
-  IntrospectionStateKey,
   statusQuery,
   type IntrospectionState,
   type IntrospectionStatus,
@@ -33,14 +23,6 @@ const processing = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
 });
 
-function errorMessage(err: unknown): string {
-  if (isCancellation(err)) return 'Canceled by operator';
-  let e = err as { message?: string; cause?: unknown };
-  // Activity failures wrap the activity's own error: report the innermost message.
-  while (e?.cause && (e.cause as { message?: string }).message) e = e.cause as typeof e;
-  return e?.message ?? String(err);
-}
-
 /**
  * Introspects one node: PXE boot → wait for the agent → process → store → power off.
  * Any failure, timeout or abort still powers the node off and leaves a clear error.
@@ -59,12 +41,7 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
   };
   let dataObject: string | undefined;
 
-  const setState = (state: IntrospectionState, detail: string) => {
-    status.state = state;
-    status.detail = detail;
-    upsertSearchAttributes([{ key: IntrospectionStateKey, value: state }]);
-    setCurrentDetails(`**${state}**: ${detail}`);
-  };
+  const setState = (state: IntrospectionState, detail: string) => publishState(status, nodeUuid, state, detail);
 
   setHandler(statusQuery, () => status);
   setHandler(
@@ -79,7 +56,6 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
       },
     },
   );
-  upsertSearchAttributes([{ key: IntrospectionNodeKey, value: nodeUuid }]);
 
   try {
     setState('starting', 'marking node inspecting');

@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { SimRack, type SimNode } from '../../sim/rack';
+import { http, startStack, waitFor, type Stack } from '../support/stack';
+
+// Processing on the simulated node: hooks fill properties, capabilities and ports,
+// rules add traits, and reprocess re-runs it all without rebooting the server.
+
+let stack: Stack;
+let rack: SimRack;
+let node: SimNode;
+let uuid: string;
+
+beforeAll(async () => {
+  stack = await startStack(17333, { INTROSPECTION_TIMEOUT: '60' });
+  rack = await SimRack.start({ dir: path.join(stack.dataDir, 'rack'), count: 1, prefix: 'pro', net: 34, inspectorPort: stack.api.inspectorPort });
+  node = rack.nodes[0];
+}, 180000);
+
+afterAll(async () => {
+  await rack?.stop();
+  await stack?.stop();
+});
+
+const cpuFlags = new Set((/^flags\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').split(/\s+/));
+const bootMode = fs.existsSync('/sys/firmware/efi') ? 'uefi' : 'bios';
+
+async function finished(ident: string) {
+  return waitFor(
+    `${ident} to finish`,
+    async () => {
+      const res = await http('GET', `${stack.inspectorUrl}/v1/introspection/${ident}`);
+      return res.body.finished ? res.body : undefined;
+    },
+    90000,
+    100,
+  );
+}
+
+test('a malformed rule is rejected with the offending path named', async () => {
+  const res = await http('POST', `${stack.inspectorUrl}/v1/rules`, {
+    conditions: [{ op: 'greater-ish', field: 'node://properties.memory_mb', value: 1 }],
+    actions: [{ action: 'add-trait', name: 'CUSTOM_X' }],
+  });
+  expect(res.status).toBe(400);
+  expect(res.body.error.message).toMatch(/conditions\.0\.op/);
+  expect((await http('GET', `${stack.inspectorUrl}/v1/rules`)).body.rules).toEqual([]);
+});
+
+test('introspection fills properties, capabilities, ports and rule traits', async () => {
+  for (const [trait, memory] of [['CUSTOM_BIG_MEMORY', 1024], ['CUSTOM_ENORMOUS_MEMORY', 1e9]] as const) {
+    const rule = await http('POST', `${stack.inspectorUrl}/v1/rules`, {
+      description: `${trait} when memory_mb >= ${memory}`,
+      conditions: [{ op: 'ge', field: 'node://properties.memory_mb', value: memory }],
+      actions: [{ action: 'add-trait', name: trait }],
+    });
+    expect(rule.status).toBe(201);
+  }
+  expect((await http('GET', `${stack.inspectorUrl}/v1/rules`)).body.rules).toHaveLength(2);
+
+  // Enrolled without ports: the agent is found by its BMC address, and its NIC becomes a port.
+  const created = await http('POST', `${stack.nodeUrl}/v1/nodes`, {
+    name: node.name,
+    driver: 'ipmi',
+    driver_info: { ipmi_address: node.bmcAddress, ipmi_port: node.bmcPort, ipmi_username: node.username, ipmi_password: node.password },
+  });
+  uuid = created.body.uuid;
+  expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/${uuid}`)).status).toBe(202);
+  expect(await finished(uuid)).toMatchObject({ state: 'finished', error: null });
+
+  const shown = (await http('GET', `${stack.nodeUrl}/v1/nodes/${uuid}`)).body;
+  expect(shown.properties).toMatchObject({ cpu_arch: expect.any(String), cpus: expect.any(Number), memory_mb: expect.any(Number), local_gb: expect.any(Number) });
+  const caps = new Map<string, string>(String(shown.properties.capabilities).split(',').map((kv: string) => kv.split(':') as [string, string]));
+  expect(caps.get('boot_mode')).toBe(bootMode);
+  expect(caps.get('cpu_aes')).toBe(cpuFlags.has('aes') ? 'true' : undefined);
+  expect(caps.get('cpu_vt')).toBe(cpuFlags.has('vmx') || cpuFlags.has('svm') ? 'true' : undefined);
+  expect(caps.get('cpu_hugepages')).toBe(cpuFlags.has('pse') ? 'true' : undefined);
+  expect(shown.traits).toEqual(['CUSTOM_BIG_MEMORY']);
+
+  const ports = (await http('GET', `${stack.nodeUrl}/v1/nodes/${uuid}/ports`)).body.ports;
+  expect(ports.map((p: any) => [p.address, p.pxe_enabled])).toEqual([[node.mac, true]]);
+});
+
+test('reprocess re-runs hooks and rules on the stored data without a reboot', async () => {
+  const powerChanges = () => fs.readFileSync(path.join(node.dir, 'chassis.log'), 'utf8').match(/ power /g)?.length;
+  const before = powerChanges();
+  const rule = await http('POST', `${stack.inspectorUrl}/v1/rules`, {
+    description: 'tag the rack',
+    conditions: [{ op: 'eq', field: 'data://inventory.bmc_address', value: node.bmcAddress }],
+    actions: [
+      { action: 'set-attribute', path: '/extra/rack', value: 'r34' },
+      { action: 'set-capability', name: 'rack', value: 'r34' },
+    ],
+  });
+  expect(rule.status).toBe(201);
+
+  expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/${uuid}/data/unprocessed`)).status).toBe(202);
+  const status = await finished(uuid);
+  expect(status).toMatchObject({ state: 'finished', error: null });
+  const shown = (await http('GET', `${stack.nodeUrl}/v1/nodes/${uuid}`)).body;
+  expect(shown.extra.rack).toBe('r34');
+  expect(shown.properties.capabilities).toMatch(/(^|,)rack:r34(,|$)/);
+  expect(shown.properties.capabilities).toMatch(new RegExp(`boot_mode:${bootMode}`));
+  expect(shown.provision_state).toBe('manageable');
+  expect(powerChanges()).toBe(before);
+
+  // Rules can be read back and removed.
+  const rules = (await http('GET', `${stack.inspectorUrl}/v1/rules`)).body.rules;
+  expect(rules).toHaveLength(3);
+  const one = await http('GET', `${stack.inspectorUrl}/v1/rules/${rule.body.uuid}`);
+  expect(one.body.description).toBe('tag the rack');
+  expect((await http('DELETE', `${stack.inspectorUrl}/v1/rules/${rule.body.uuid}`)).status).toBe(204);
+  expect((await http('GET', `${stack.inspectorUrl}/v1/rules/${rule.body.uuid}`)).status).toBe(404);
+  expect((await http('DELETE', `${stack.inspectorUrl}/v1/rules`)).status).toBe(204);
+  expect((await http('GET', `${stack.inspectorUrl}/v1/rules`)).body.rules).toEqual([]);
+});
+
+test('reprocess of a node with no stored data answers 404', async () => {
+  const other = await http('POST', `${stack.nodeUrl}/v1/nodes`, { name: 'never-introspected', driver: 'fake' });
+  const res = await http('POST', `${stack.inspectorUrl}/v1/introspection/${other.body.uuid}/data/unprocessed`);
+  expect(res.status).toBe(404);
+  expect(res.body.error.message).toMatch(/no unprocessed introspection data/);
+});

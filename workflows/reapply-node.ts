@@ -1,0 +1,36 @@
+import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { statusQuery, type IntrospectionStatus } from './definitions';
+import { errorMessage, publishState } from './status';
+
+const processing = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
+});
+
+/** Re-runs the processing hooks and rules on the stored raw data, without rebooting the server. */
+export async function reapplyNode(nodeUuid: string): Promise<IntrospectionStatus> {
+  const status: IntrospectionStatus = {
+    state: 'reapplying',
+    error: null,
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    detail: 'reapplying processing hooks and rules to the stored data',
+    bootAttempt: 0,
+    bootAttempts: 0,
+    poweredOnAt: null,
+  };
+  setHandler(statusQuery, () => status);
+  publishState(status, nodeUuid, 'reapplying', status.detail);
+  try {
+    await processing.processData(nodeUuid);
+  } catch (err) {
+    status.error = errorMessage(err);
+    status.finishedAt = new Date().toISOString();
+    publishState(status, nodeUuid, 'error', status.error);
+    throw ApplicationFailure.nonRetryable(status.error, 'ReapplyFailed');
+  }
+  status.finishedAt = new Date().toISOString();
+  publishState(status, nodeUuid, 'finished', 'finished');
+  return status;
+}
