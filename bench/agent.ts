@@ -1,0 +1,36 @@
+// Agent collection benchmark: runs the `default` collector N times on this
+// machine and prints mean/max collection time and peak RSS.
+// Usage: npx tsx bench/agent.ts [runs=5] [collectors=default]
+
+import { runCollectors } from '../agent/collect';
+import { createContext } from '../agent/context';
+
+async function bench(runs: number, collectors: string[]): Promise<void> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const result = await runCollectors(collectors, createContext({ collectors }));
+    times.push(performance.now() - started);
+    if (result.broken) throw new Error(`collection broken: ${result.error}`);
+  }
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  const max = Math.max(...times);
+  // maxRSS is in kilobytes
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`agent collectors=${collectors.join(',')} runs=${runs}\n`);
+  process.stdout.write(`agent collection first_ms=${times[0].toFixed(1)}\n`);
+  process.stdout.write(`agent collection mean_ms=${mean.toFixed(1)}\n`);
+  process.stdout.write(`agent collection max_ms=${max.toFixed(1)}\n`);
+  process.stdout.write(`agent peak_rss_mb=${peakRssMb.toFixed(1)}\n`);
+}
+
+const runs = Number(process.argv[2] ?? 5);
+const collectors = (process.argv[3] ?? 'default').split(',');
+if (!Number.isInteger(runs) || runs < 1) {
+  process.stderr.write('usage: tsx bench/agent.ts [runs] [collectors]\n');
+  process.exit(2);
+}
+bench(runs, collectors).catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
