@@ -2,6 +2,7 @@ import type { ActivityDeps } from './deps';
 import { nodeStateActivities } from './node-state';
 import { powerActivities } from './power';
 import { processingActivities } from './processing';
+import { selectionActivities } from './selection';
 
 export type { ActivityDeps } from './deps';
 
@@ -11,7 +12,11 @@ export function createActivities(deps: ActivityDeps) {
     ...nodeStateActivities(deps),
     ...powerActivities(deps),
     ...processingActivities(deps),
+    ...selectionActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** The activities that talk to BMCs: they run on the rate-limited BMC task queue. */
+export const BMC_ACTIVITY_NAMES = ['setBootDevicePxe', 'bootNode', 'powerOffNode'] as const;

@@ -5,6 +5,7 @@ import { IntrospectionDataSchema } from '../common/inventory';
 import type { NodeRegistry } from '../nodes';
 import { parseRule } from '../activities/rules/schema';
 import { InvalidInputError } from '../common/errors';
+import { BulkRequestSchema, type Bulks } from './bulks';
 import type { Introspections } from './introspections';
 import { parseInput } from './validate';
 
@@ -14,7 +15,7 @@ const MAX_VERSION = '1.18';
 const baseUrl = (req: Request) => `${req.protocol}://${req.get('host')}`;
 
 /** ironic-inspector's v1 REST API, so `openstack baremetal introspection ...` works against it. */
-export function inspectorRoutes(config: Config, introspections: Introspections, registry: NodeRegistry): Router {
+export function inspectorRoutes(config: Config, introspections: Introspections, bulks: Bulks, registry: NodeRegistry): Router {
   const router = Router();
 
   router.use((req, res, next) => {
@@ -34,6 +35,22 @@ export function inspectorRoutes(config: Config, introspections: Introspections, 
   });
   router.get('/v1', (req, res) => {
     res.json({ resources: [{ name: 'introspection' }, { name: 'continue' }, { name: 'rules' }], version: versionDoc(req) });
+  });
+
+  // Bulk routes come first: `bulk` must not be taken for a node name.
+  router.post('/v1/introspection', express.json({ limit: '10mb' }), async (req, res) => {
+    const bulkId = await bulks.start(parseInput(BulkRequestSchema, req.body));
+    res.status(202).json({ bulk_id: bulkId, links: [{ href: `${baseUrl(req)}/v1/introspection/bulk/${bulkId}`, rel: 'self' }] });
+  });
+  router.get('/v1/introspection/bulk', async (_req, res) => {
+    res.json({ bulks: await bulks.list() });
+  });
+  router.get('/v1/introspection/bulk/:id', async (req, res) => {
+    res.json(await bulks.status(req.params.id));
+  });
+  router.post('/v1/introspection/bulk/:id/abort', async (req, res) => {
+    await bulks.abort(req.params.id);
+    res.status(202).end();
   });
 
   router.post('/v1/introspection/:node', async (req, res) => {

@@ -16,6 +16,7 @@ import type { NodeRecord, NodeRegistry } from '../nodes';
 import { normalizeMac } from '../nodes/schema';
 import {
   deliverDataUpdate,
+  statusQuery,
   IntrospectionNodeKey,
   IntrospectionStateKey,
   introspectionWorkflowId,
@@ -32,6 +33,8 @@ export interface StatusBody {
   started_at: string | null;
   finished_at: string | null;
   links: { href: string; rel: string }[];
+  /** While running: what it is doing now and since when (not in ironic-inspector's answer). */
+  detail?: string;
 }
 
 type IntrospectionWorkflowType = 'introspectNode' | 'reapplyNode';
@@ -53,8 +56,8 @@ export class Introspections {
     const input: IntrospectNodeInput = {
       nodeUuid: node.uuid,
       timeoutSeconds: this.config.INTROSPECTION_TIMEOUT,
-      bootTimeoutSeconds: this.config.INTROSPECTION_TIMEOUT,
-      bootAttempts: 1,
+      bootTimeoutSeconds: this.config.INTROSPECTION_BOOT_TIMEOUT,
+      bootAttempts: this.config.INTROSPECTION_BOOT_ATTEMPTS,
     };
     await this.startWorkflow(node.uuid, 'introspectNode', [input], 'starting');
     return node;
@@ -165,7 +168,9 @@ export class Introspections {
       state = 'error';
       error = await this.failureMessage(d);
     }
+    const detail = running ? await this.detail(d.workflowId, d.runId) : undefined;
     return {
+      ...(detail ? { detail } : {}),
       uuid,
       state,
       finished: !running,
@@ -174,6 +179,14 @@ export class Introspections {
       finished_at: iso(d.closeTime),
       links: [{ href: `${baseUrl}/v1/introspection/${uuid}`, rel: 'self' }],
     };
+  }
+
+  private async detail(workflowId: string, runId: string): Promise<string | undefined> {
+    try {
+      return (await this.client.workflow.getHandle(workflowId, runId).query(statusQuery)).detail;
+    } catch {
+      return undefined; // no worker answering right now: the state alone still says enough
+    }
   }
 
   private async failureMessage(d: Omit<WorkflowExecutionInfo, 'raw'>): Promise<string> {

@@ -4,6 +4,7 @@ import { databaseUrl, type Config } from '../common/config';
 import { objectStoreFor } from '../common/services';
 import { connectClient } from '../common/temporal';
 import { openRegistry } from '../nodes';
+import { Bulks } from './bulks';
 import { errorHandler } from './errors';
 import { inspectorRoutes } from './inspector-routes';
 import { Introspections } from './introspections';
@@ -32,7 +33,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const introspections = new Introspections(client, registry, store, config);
 
   const inspector = express();
-  inspector.use(inspectorRoutes(config, introspections, registry));
+  inspector.use(inspectorRoutes(config, introspections, new Bulks(client, config), registry));
   inspector.use(errorHandler('inspector'));
   const nodes = express();
   nodes.use(nodeRoutes(registry));

@@ -27,6 +27,14 @@ const ConfigSchema = z.object({
   /** Where agents post their data; defaults to this host's inspector port. */
   CALLBACK_URL: z.url().optional(),
   INTROSPECTION_TIMEOUT: z.coerce.number().int().positive().default(3600),
+  /** A boot whose agent has not called back by then is power-cycled again. */
+  INTROSPECTION_BOOT_TIMEOUT: z.coerce.number().int().positive().default(600),
+  INTROSPECTION_BOOT_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
+  /** BMC commands per second across all workers (PXE/DHCP and BMCs saturate in bulk). */
+  BMC_COMMANDS_PER_SECOND: z.coerce.number().positive().default(20),
+  BULK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Nodes a bulk run starts before it continues as new. */
+  BULK_CONTINUE_AS_NEW_AFTER: z.coerce.number().int().min(1).default(500),
   CONTINUE_BODY_LIMIT: z.string().default('50mb'),
   IPMI_CIPHER_SUITE: z.coerce.number().int().min(0).max(17).default(3),
 });

@@ -1,33 +1,62 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { BMC_ACTIVITY_NAMES, createActivities } from '../activities';
 import { DEFAULT_PROCESSING_CONFIG } from '../activities/hooks';
 import { databaseUrl, type Config } from '../common/config';
 import { objectStoreFor } from '../common/services';
 import { findTool } from '../common/tools';
 import { openRegistry } from '../nodes';
+import { bmcTaskQueue } from '../workflows/definitions';
 
-/** A worker for the introspection task queue with its registry, object store and BMC settings. */
-export async function createWorker(config: Config): Promise<{ worker: Worker; close: () => Promise<void> }> {
+export interface Workers {
+  /** Resolves when both workers have stopped (after shutdown() or a signal). */
+  run(): Promise<void>;
+  shutdown(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Two workers in one process: the main task queue (workflows and every non-BMC activity) and
+ * the BMC task queue, whose activities/second limit the server enforces across all workers.
+ */
+export async function createWorkers(config: Config): Promise<Workers> {
   const registry = await openRegistry(databaseUrl(config));
   const store = objectStoreFor(config);
   await store.ensureBucket();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await Worker.create({
+  const activities = createActivities({
+    registry,
+    store,
+    bmc: { ipmitoolPath: findTool('ipmitool', config.INTROSPECTOR_TOOLS_DIR), defaultCipherSuite: config.IPMI_CIPHER_SUITE },
+    processing: DEFAULT_PROCESSING_CONFIG,
+  });
+  const bmcNames = new Set<string>(BMC_ACTIVITY_NAMES);
+  const pick = (bmc: boolean) => Object.fromEntries(Object.entries(activities).filter(([name]) => bmcNames.has(name) === bmc));
+
+  const main = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('../workflows'),
-    activities: createActivities({
-      registry,
-      store,
-      bmc: { ipmitoolPath: findTool('ipmitool', config.INTROSPECTOR_TOOLS_DIR), defaultCipherSuite: config.IPMI_CIPHER_SUITE },
-      processing: DEFAULT_PROCESSING_CONFIG,
-    }),
+    activities: pick(false),
   });
-  const close = async () => {
-    await connection.close();
-    store.destroy();
-    await registry.close();
+  const bmc = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: bmcTaskQueue(config.TEMPORAL_TASK_QUEUE),
+    activities: pick(true),
+    maxTaskQueueActivitiesPerSecond: config.BMC_COMMANDS_PER_SECOND,
+  });
+  return {
+    run: async () => {
+      await Promise.all([main.run(), bmc.run()]);
+    },
+    shutdown: () => {
+      for (const w of [main, bmc]) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+    close: async () => {
+      await connection.close();
+      store.destroy();
+      await registry.close();
+    },
   };
-  return { worker, close };
 }

@@ -1,12 +1,12 @@
 import { loadConfig } from '../common/config';
-import { createWorker } from './create-worker';
+import { createWorkers } from './create-worker';
 
 async function main() {
   const config = loadConfig();
-  const { worker, close } = await createWorker(config);
-  console.log(`worker polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
-  await worker.run(); // returns after SIGINT/SIGTERM, which the SDK handles by draining
-  await close();
+  const workers = await createWorkers(config);
+  console.log(`worker polling task queues ${config.TEMPORAL_TASK_QUEUE} and its BMC queue on ${config.TEMPORAL_ADDRESS}`);
+  await workers.run(); // returns after SIGINT/SIGTERM, which the SDK handles by draining
+  await workers.close();
 }
 
 main().catch((err) => {

@@ -34,7 +34,71 @@ export const statusQuery = defineQuery<IntrospectionStatus>('status');
 /** The API delivers the agent's data (already stored in S3) by naming its object. */
 export const deliverDataUpdate = defineUpdate<void, [{ objectName: string }]>('deliverData');
 
+/** The task queue of BMC activities: a worker there limits BMC commands per second for all workers. */
+export const bmcTaskQueue = (mainQueue: string) => `${mainQueue}-bmc`;
+
 export const IntrospectionStateKey = defineSearchAttributeKey('IntrospectionState', SearchAttributeType.KEYWORD);
 export const IntrospectionNodeKey = defineSearchAttributeKey('IntrospectionNode', SearchAttributeType.KEYWORD);
+/** On a bulk run and on every per-node run it started: lists the runs of one bulk in the UI and API. */
+export const IntrospectionBulkKey = defineSearchAttributeKey('IntrospectionBulk', SearchAttributeType.KEYWORD);
 /** `name=type` pairs for `temporal server start-dev --search-attribute`. */
-export const SEARCH_ATTRIBUTES = ['IntrospectionState=Keyword', 'IntrospectionNode=Keyword'];
+export const SEARCH_ATTRIBUTES = ['IntrospectionState=Keyword', 'IntrospectionNode=Keyword', 'IntrospectionBulk=Keyword'];
+
+// Bulk introspection
+
+export interface BulkSelector {
+  /** Node names or uuids. */
+  nodes?: string[];
+  allManageable?: boolean;
+  rack?: string;
+  resourceClass?: string;
+  namePrefix?: string;
+}
+
+export interface BulkOptions {
+  concurrency: number;
+  nodeTimeoutSeconds: number;
+  bootTimeoutSeconds: number;
+  bootAttempts: number;
+  /** Pause between two power-ons, seconds. */
+  staggerSeconds: number;
+  /** Nodes started per run before continuing as new (keeps history bounded). */
+  continueAsNewAfter: number;
+}
+
+export type NodeOutcomeState = 'pending' | 'running' | 'finished' | 'failed' | 'skipped';
+
+export interface NodeOutcome {
+  uuid: string;
+  name: string | null;
+  state: NodeOutcomeState;
+  error: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface BulkProgress {
+  bulkId: string;
+  state: 'running' | 'finished' | 'aborted';
+  total: number;
+  pending: number;
+  running: number;
+  finished: number;
+  failed: number;
+  skipped: number;
+  startedAt: string;
+  finishedAt: string | null;
+  /** Nodes that have started (pending ones are counted only). */
+  nodes: NodeOutcome[];
+}
+
+export interface BulkInput {
+  bulkId: string;
+  selector: BulkSelector;
+  options: BulkOptions;
+  /** Set when a run continues as new: what the earlier runs left to do and what they did. */
+  carried?: { startedAt: string; queue: { uuid: string; name: string | null }[]; done: NodeOutcome[]; total: number };
+}
+
+export const bulkProgressQuery = defineQuery<BulkProgress>('progress');
+export const bulkWorkflowId = (id: string) => `bulk-${id}`;

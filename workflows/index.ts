@@ -1,2 +1,3 @@
 export { introspectNode } from './introspect-node';
 export { reapplyNode } from './reapply-node';
+export { bulkIntrospection } from './bulk-introspection';

@@ -1,7 +1,16 @@
-import { ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { errorMessage, publishState } from './status';
 import {
+  bmcTaskQueue,
   deliverDataUpdate,
   statusQuery,
   type IntrospectionState,
@@ -9,11 +18,14 @@ import {
   type IntrospectNodeInput,
 } from './definitions';
 
-// BMC calls: the driver already retries each ipmitool call; these retries cover a worker or BMC hiccup.
-const bmc = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
-});
+// BMC calls run on their own task queue, rate-limited across all workers. The driver already
+// retries each ipmitool call; these retries cover a worker or BMC hiccup.
+const bmcActivities = () =>
+  proxyActivities<Activities>({
+    taskQueue: bmcTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+  });
 const registry = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
@@ -29,6 +41,7 @@ const processing = proxyActivities<Activities>({
  */
 export async function introspectNode(input: IntrospectNodeInput): Promise<IntrospectionStatus> {
   const { nodeUuid } = input;
+  const bmc = bmcActivities();
   const status: IntrospectionStatus = {
     state: 'starting',
     error: null,

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../../api/server';
 import { loadConfig, type Config } from '../../common/config';
 import { findTool } from '../../common/tools';
 import { startTemporal, startVersitygw, type Service } from '../../scripts/services';
-import { createWorker } from '../../worker/create-worker';
+import { createWorkers, type Workers } from '../../worker/create-worker';
 
 export interface Stack {
   config: Config;
@@ -36,15 +36,14 @@ export async function startStack(basePort: number, env: Record<string, string> =
     ...env,
   });
   const services: Service[] = [];
-  let worker: Worker | undefined;
+  let workers: Workers | undefined;
   let running: Promise<void> | undefined;
-  let closeWorker: (() => Promise<void>) | undefined;
   let api: RunningApi | undefined;
   const stop = async () => {
     await api?.close();
-    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    workers?.shutdown();
     await running?.catch(() => undefined);
-    await closeWorker?.();
+    await workers?.close();
     for (const s of services.reverse()) await s.stop();
   };
   try {
@@ -70,10 +69,8 @@ export async function startStack(basePort: number, env: Record<string, string> =
       }),
     );
     api = await startApi(config);
-    const created = await createWorker(config);
-    worker = created.worker;
-    closeWorker = created.close;
-    running = worker.run();
+    workers = await createWorkers(config);
+    running = workers.run();
   } catch (err) {
     await stop();
     throw err;

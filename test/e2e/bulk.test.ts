@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { SimRack } from '../../sim/rack';
+import { http, startStack, waitFor, type Stack } from '../support/stack';
+
+// A 12-node simulated rack introspected in bulk with concurrency 4, with injected failures:
+// node 3's BMC refuses the registered password, node 9's ramdisk never calls back, node 5's
+// first boot fails (its second boot works). The bulk continues as new every 5 nodes.
+
+let stack: Stack;
+let rack: SimRack;
+
+beforeAll(async () => {
+  stack = await startStack(17433, { INTROSPECTION_TIMEOUT: '120', BULK_CONTINUE_AS_NEW_AFTER: '5' });
+  rack = await SimRack.start({
+    dir: path.join(stack.dataDir, 'rack'),
+    count: 12,
+    prefix: 'blk',
+    net: 35,
+    inspectorPort: stack.api.inspectorPort,
+    failBoots: { 5: 1, 9: 1000 },
+  });
+  for (const node of rack.nodes) {
+    const created = await http('POST', `${stack.nodeUrl}/v1/nodes`, {
+      name: node.name,
+      driver: 'ipmi',
+      driver_info: {
+        ipmi_address: node.bmcAddress,
+        ipmi_port: node.bmcPort,
+        ipmi_username: node.username,
+        ipmi_password: node.index === 3 ? 'wrong-password' : node.password,
+      },
+      extra: { rack: 'r35' },
+    });
+    expect(created.status).toBe(201);
+  }
+}, 180000);
+
+afterAll(async () => {
+  await rack?.stop();
+  await stack?.stop();
+});
+
+const bulkStatus = async (id: string) => (await http('GET', `${stack.inspectorUrl}/v1/introspection/bulk/${id}`)).body;
+
+async function untilDone(id: string, timeoutMs: number) {
+  let maxRunning = 0;
+  const final = await waitFor(
+    `bulk ${id} to end`,
+    async () => {
+      const body = await bulkStatus(id);
+      maxRunning = Math.max(maxRunning, body.running);
+      return body.state === 'running' ? undefined : body;
+    },
+    timeoutMs,
+    250,
+  );
+  return { final, maxRunning };
+}
+
+/** The most runs whose [start, end] intervals overlap at one instant. */
+function maxOverlap(nodes: { started_at: string; finished_at: string }[]): number {
+  const events = nodes.flatMap((n) => [
+    [Date.parse(n.started_at), 1],
+    [Date.parse(n.finished_at), -1],
+  ]);
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let current = 0;
+  let max = 0;
+  for (const [, delta] of events) max = Math.max(max, (current += delta));
+  return max;
+}
+
+test('bad selectors are rejected naming the field', async () => {
+  const none = await http('POST', `${stack.inspectorUrl}/v1/introspection`, { concurrency: 4 });
+  expect(none.status).toBe(400);
+  expect(none.body.error.message).toMatch(/nodes: give exactly one selector/);
+  const bad = await http('POST', `${stack.inspectorUrl}/v1/introspection`, { all_manageable: true, concurrency: 0 });
+  expect(bad.status).toBe(400);
+  expect(bad.body.error.message).toMatch(/concurrency/);
+  expect((await http('GET', `${stack.inspectorUrl}/v1/introspection/bulk/no-such-bulk`)).status).toBe(404);
+});
+
+test('a 12-node rack: window of 4, two failures with reasons, a second boot that works', async () => {
+  const started = await http('POST', `${stack.inspectorUrl}/v1/introspection`, {
+    filters: { rack: 'r35' },
+    concurrency: 4,
+    boot_timeout: 15,
+    boot_attempts: 2,
+  });
+  expect(started.status).toBe(202);
+  const bulkId = started.body.bulk_id;
+
+  const { final, maxRunning } = await untilDone(bulkId, 240000);
+  expect(final).toMatchObject({ state: 'finished', total: 12, finished: 10, failed: 2, skipped: 0, pending: 0, running: 0 });
+  expect(maxRunning).toBeLessThanOrEqual(4);
+  const overlap = maxOverlap(final.nodes);
+  expect(overlap).toBeLessThanOrEqual(4);
+  expect(overlap).toBeGreaterThanOrEqual(2);
+
+  const byName = new Map<string, any>(final.nodes.map((n: any) => [n.name, n]));
+  const name = (i: number) => rack.nodes[i - 1].name;
+  expect(byName.get(name(3))).toMatchObject({ state: 'failed', error: expect.stringMatching(/ipmitool .*RAKP 2 HMAC is invalid/) });
+  expect(byName.get(name(9))).toMatchObject({ state: 'failed', error: expect.stringMatching(/no agent called back .* after 2 boot attempt\(s\); check PXE\/DHCP/) });
+  expect(byName.get(name(5)).state).toBe('finished');
+  expect(fs.readFileSync(path.join(rack.nodes[4].dir, 'chassis.log'), 'utf8')).toMatch(/boot failed \(injected\)[\s\S]*ramdisk started/);
+
+  for (const node of rack.nodes) {
+    expect(rack.powerState(node)).toBe('off');
+    const shown = (await http('GET', `${stack.nodeUrl}/v1/nodes/${node.name}`)).body;
+    expect(shown.provision_state).toBe([3, 9].includes(node.index) ? 'inspect failed' : 'manageable');
+    if (shown.provision_state === 'manageable') expect(shown.properties.memory_mb).toBeGreaterThan(0);
+  }
+
+  // The per-node runs carry the bulk id, and the bulk continued as new (12 nodes, 5 per run).
+  const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection });
+  const children = [];
+  for await (const e of client.workflow.list({ query: `IntrospectionBulk = '${bulkId}' AND WorkflowType = 'introspectNode'` })) children.push(e);
+  const runs = [];
+  for await (const e of client.workflow.list({ query: `WorkflowId = 'bulk-${bulkId}'` })) runs.push(e);
+  await connection.close();
+  expect(children).toHaveLength(12);
+  expect(runs.length).toBe(3);
+}, 300000);
+
+test('a node already being introspected is skipped; aborting a bulk powers its nodes off', async () => {
+  const [n9, n10] = [rack.nodes[8], rack.nodes[9]];
+  fs.writeFileSync(path.join(n10.dir, 'fail-boots'), '1000');
+  expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/${n9.name}`)).status).toBe(202);
+
+  const started = await http('POST', `${stack.inspectorUrl}/v1/introspection`, { nodes: [n9.name, n10.name, 'no-such-node'], concurrency: 2 });
+  const bulkId = started.body.bulk_id;
+  await waitFor(
+    'node 10 to wait for its agent',
+    async () => {
+      const body = await bulkStatus(bulkId);
+      const row = body.nodes.find((n: any) => n.name === n10.name);
+      return row?.detail?.startsWith('waiting for agent, boot attempt 1/') ? row : undefined;
+    },
+    30000,
+  );
+  expect(rack.powerState(n10)).toBe('on');
+  expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/bulk/${bulkId}/abort`)).status).toBe(202);
+
+  const { final } = await untilDone(bulkId, 60000);
+  const byName = new Map<string, any>(final.nodes.map((n: any) => [n.name ?? n.uuid, n]));
+  expect(final.state).toBe('aborted');
+  expect(byName.get(n9.name)).toMatchObject({ state: 'skipped', error: 'already being introspected' });
+  expect(byName.get('no-such-node')).toMatchObject({ state: 'skipped', error: 'no such node' });
+  expect(byName.get(n10.name)).toMatchObject({ state: 'failed', error: expect.stringMatching(/Canceled by operator/) });
+  expect(rack.powerState(n10)).toBe('off');
+  expect(rack.agentRunning(n10)).toBe(false);
+
+  // The single-node run of node 9 was left alone by the bulk; abort it too.
+  expect((await http('GET', `${stack.inspectorUrl}/v1/introspection/${n9.name}`)).body.finished).toBe(false);
+  expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/${n9.name}/abort`)).status).toBe(202);
+  const status = await waitFor(
+    'node 9 to stop',
+    async () => {
+      const body = (await http('GET', `${stack.inspectorUrl}/v1/introspection/${n9.name}`)).body;
+      return body.finished ? body : undefined;
+    },
+    30000,
+  );
+  expect(status).toMatchObject({ state: 'error', error: expect.stringMatching(/Canceled by operator/) });
+  expect(rack.powerState(n9)).toBe('off');
+}, 120000);

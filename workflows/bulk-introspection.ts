@@ -1,0 +1,145 @@
+import {
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  startChild,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../activities';
+import {
+  bulkProgressQuery,
+  IntrospectionBulkKey,
+  IntrospectionNodeKey,
+  IntrospectionStateKey,
+  introspectionWorkflowId,
+  type BulkInput,
+  type BulkProgress,
+  type NodeOutcome,
+} from './definitions';
+import { introspectNode } from './introspect-node';
+import { errorMessage } from './status';
+
+const registry = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 10 },
+});
+
+const MAX_ERROR_LENGTH = 500;
+
+/**
+ * Introspects many nodes as child workflows `introspection-<uuid>` with a sliding window of
+ * `concurrency`. A failed node does not stop the others; a node already being introspected is
+ * reported as skipped; cancelling the bulk cancels its running children (each powers its node
+ * off). Continues as new every `continueAsNewAfter` nodes so history stays bounded.
+ */
+export async function bulkIntrospection(input: BulkInput): Promise<BulkProgress> {
+  const { bulkId, options } = input;
+  let queue = input.carried?.queue;
+  const outcomes = new Map<string, NodeOutcome>((input.carried?.done ?? []).map((o) => [o.uuid, o]));
+  let total = input.carried?.total ?? 0;
+  const startedAt = input.carried?.startedAt ?? new Date().toISOString();
+  let aborted = false;
+  let finishedAt: string | null = null;
+
+  const progress = (): BulkProgress => {
+    const nodes = [...outcomes.values()];
+    const count = (state: NodeOutcome['state']) => nodes.filter((n) => n.state === state).length;
+    return {
+      bulkId,
+      state: finishedAt ? (aborted ? 'aborted' : 'finished') : 'running',
+      total,
+      pending: queue?.length ?? 0,
+      running: count('running'),
+      finished: count('finished'),
+      failed: count('failed'),
+      skipped: count('skipped'),
+      startedAt,
+      finishedAt,
+      nodes,
+    };
+  };
+  const report = () => {
+    const p = progress();
+    setCurrentDetails(
+      `**${p.state}**: ${p.finished + p.failed + p.skipped}/${p.total} done — ` +
+        `${p.running} running, ${p.finished} finished, ${p.failed} failed, ${p.skipped} skipped, ${p.pending} pending`,
+    );
+  };
+  setHandler(bulkProgressQuery, progress);
+  upsertSearchAttributes([{ key: IntrospectionBulkKey, value: bulkId }]);
+
+  if (!queue) {
+    const selection = await registry.selectNodes(input.selector);
+    queue = selection.nodes;
+    for (const ident of selection.missing) {
+      outcomes.set(ident, { uuid: ident, name: null, state: 'skipped', error: 'no such node', startedAt: null, finishedAt: null });
+    }
+    total = queue.length + selection.missing.length;
+  }
+  report();
+
+  const settle = (outcome: NodeOutcome, state: NodeOutcome['state'], error: string | null) => {
+    outcome.state = state;
+    outcome.error = error && error.slice(0, MAX_ERROR_LENGTH);
+    outcome.finishedAt = new Date().toISOString();
+    report();
+  };
+
+  const launch = async (node: { uuid: string; name: string | null }) => {
+    const outcome: NodeOutcome = { ...node, state: 'running', error: null, startedAt: new Date().toISOString(), finishedAt: null };
+    outcomes.set(node.uuid, outcome);
+    report();
+    try {
+      const child = await startChild(introspectNode, {
+        workflowId: introspectionWorkflowId(node.uuid),
+        args: [{ nodeUuid: node.uuid, timeoutSeconds: options.nodeTimeoutSeconds, bootTimeoutSeconds: options.bootTimeoutSeconds, bootAttempts: options.bootAttempts }],
+        typedSearchAttributes: [
+          { key: IntrospectionNodeKey, value: node.uuid },
+          { key: IntrospectionStateKey, value: 'starting' },
+          { key: IntrospectionBulkKey, value: bulkId },
+        ],
+      });
+      child.result().then(
+        () => settle(outcome, 'finished', null),
+        (err) => settle(outcome, 'failed', errorMessage(err)),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) settle(outcome, 'skipped', 'already being introspected');
+      else settle(outcome, 'failed', errorMessage(err));
+    }
+  };
+
+  const running = () => [...outcomes.values()].filter((o) => o.state === 'running').length;
+  let startedThisRun = 0;
+  const pending = queue;
+  try {
+    while (pending.length && startedThisRun < options.continueAsNewAfter) {
+      await condition(() => running() < options.concurrency);
+      await launch(pending.shift()!);
+      startedThisRun++;
+      if (pending.length && options.staggerSeconds > 0) await sleep(options.staggerSeconds * 1000);
+    }
+    await condition(() => running() === 0);
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // Cancelling this scope also asked every running child to cancel: wait for them to power off.
+    aborted = true;
+    await CancellationScope.nonCancellable(() => condition(() => running() === 0));
+    for (const node of pending.splice(0)) {
+      outcomes.set(node.uuid, { ...node, state: 'skipped', error: 'bulk introspection aborted', startedAt: null, finishedAt: null });
+    }
+  }
+
+  if (!aborted && pending.length) {
+    await continueAsNew<typeof bulkIntrospection>({ ...input, carried: { startedAt, queue: pending, done: [...outcomes.values()], total } });
+  }
+  finishedAt = new Date().toISOString();
+  report();
+  return progress();
+}
