@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import type { Config } from '../common/config';
 import { ConflictError, NotFoundError } from '../common/errors';
@@ -93,8 +93,7 @@ export class Bulks {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`Bulk introspection ${bulkId} not found`);
       throw err;
     });
-    const progress: BulkProgress =
-      description.status.name === 'COMPLETED' ? await handle.result() : await handle.query(bulkProgressQuery);
+    const progress = await this.progressOf(handle, description.status.name);
     const details = await Promise.all(
       progress.nodes.map((n) => (n.state === 'running' ? this.nodeDetail(n.uuid) : Promise.resolve(null))),
     );
@@ -121,18 +120,29 @@ export class Bulks {
     };
   }
 
-  async list(limit = 50): Promise<{ bulk_id: string; status: string; started_at: string; finished_at: string | null }[]> {
+  async list(limit = 50): Promise<Omit<BulkBody, 'nodes' | 'pending' | 'running' | 'skipped'>[]> {
     const out = [];
     for await (const execution of this.client.workflow.list({ query: `WorkflowType = 'bulkIntrospection'` })) {
+      if (execution.status.name === 'CONTINUED_AS_NEW') continue; // an earlier run of a bulk listed by its latest
+      const handle = this.client.workflow.getHandle(execution.workflowId, execution.runId);
+      const progress = await this.progressOf(handle, execution.status.name).catch(() => undefined);
       out.push({
         bulk_id: execution.workflowId.replace(/^bulk-/, ''),
-        status: execution.status.name.toLowerCase(),
-        started_at: execution.startTime.toISOString(),
-        finished_at: execution.closeTime?.toISOString() ?? null,
+        state: progress?.state ?? execution.status.name.toLowerCase(),
+        total: progress?.total ?? 0,
+        finished: progress?.finished ?? 0,
+        failed: progress?.failed ?? 0,
+        started_at: progress?.startedAt ?? execution.startTime.toISOString(),
+        finished_at: progress?.finishedAt ?? execution.closeTime?.toISOString() ?? null,
       });
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /** A finished run's result, else what the running (or failed) run answers to the progress query. */
+  private async progressOf(handle: WorkflowHandle, status: string): Promise<BulkProgress> {
+    return status === 'COMPLETED' ? handle.result() : handle.query(bulkProgressQuery);
   }
 
   async abort(bulkId: string): Promise<void> {

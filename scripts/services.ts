@@ -11,6 +11,12 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/** `host:port` or a URL → its host and port. */
+export function hostPort(address: string): { host: string; port: number } {
+  const url = new URL(address.includes('://') ? address : `tcp://${address}`);
+  return { host: url.hostname, port: Number(url.port) };
+}
+
 export function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });

@@ -4,14 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../common/config';
 import { findTool } from '../common/tools';
-import { startService, startTemporal, startVersitygw, waitForPort, type Service } from './services';
+import { hostPort, startService, startTemporal, startVersitygw, waitForPort, type Service } from './services';
 
 const TSX = path.resolve(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
-
-function hostPort(address: string): { host: string; port: number } {
-  const url = new URL(address.includes('://') ? address : `tcp://${address}`);
-  return { host: url.hostname, port: Number(url.port) };
-}
 
 async function main() {
   const config = loadConfig();

@@ -2,25 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startApi, type RunningApi } from '../../api/server';
-import { loadConfig, type Config } from '../../common/config';
-import { findTool } from '../../common/tools';
-import { startTemporal, startVersitygw, type Service } from '../../scripts/services';
-import { createWorkers, type Workers } from '../../worker/create-worker';
+import { loadConfig } from '../../common/config';
+import { startStack as startBaseStack, type Stack as BaseStack } from '../../scripts/stack';
 
-export interface Stack {
-  config: Config;
+export interface Stack extends BaseStack {
   dataDir: string;
-  inspectorUrl: string;
-  nodeUrl: string;
-  api: RunningApi;
-  stop(): Promise<void>;
 }
 
-/**
- * The whole system on real components, on ports of its own: a Temporal dev server, versitygw,
- * the API (inspector + node) and a worker, the last two in this process.
- */
+/** The whole system on ports of its own, headless, with its data in a fresh temp dir. */
 export async function startStack(basePort: number, env: Record<string, string> = {}): Promise<Stack> {
   installQuietRuntime();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'introspector-test-'));
@@ -35,54 +24,7 @@ export async function startStack(basePort: number, env: Record<string, string> =
     HOME: process.env.HOME,
     ...env,
   });
-  const services: Service[] = [];
-  let workers: Workers | undefined;
-  let running: Promise<void> | undefined;
-  let api: RunningApi | undefined;
-  const stop = async () => {
-    await api?.close();
-    workers?.shutdown();
-    await running?.catch(() => undefined);
-    await workers?.close();
-    for (const s of services.reverse()) await s.stop();
-  };
-  try {
-    services.push(
-      await startTemporal({
-        binary: findTool('temporal', config.INTROSPECTOR_TOOLS_DIR),
-        host: '127.0.0.1',
-        port: basePort,
-        uiPort: 0,
-        dbFile: path.join(dataDir, 'temporal.sqlite'),
-        logFile: path.join(dataDir, 'temporal.log'),
-      }),
-    );
-    services.push(
-      await startVersitygw({
-        binary: findTool('versitygw', config.INTROSPECTOR_TOOLS_DIR),
-        host: '127.0.0.1',
-        port: basePort + 10,
-        dir: path.join(dataDir, 's3'),
-        accessKey: config.S3_ACCESS_KEY,
-        secretKey: config.S3_SECRET_KEY,
-        logFile: path.join(dataDir, 'versitygw.log'),
-      }),
-    );
-    api = await startApi(config);
-    workers = await createWorkers(config);
-    running = workers.run();
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return {
-    config,
-    dataDir,
-    inspectorUrl: `http://127.0.0.1:${api.inspectorPort}`,
-    nodeUrl: `http://127.0.0.1:${api.nodePort}`,
-    api,
-    stop,
-  };
+  return { ...(await startBaseStack(config, { uiPort: 0 })), dataDir };
 }
 
 let runtimeInstalled = false;
