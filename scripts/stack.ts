@@ -1,9 +1,22 @@
 import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../api/server';
 import type { Config } from '../common/config';
 import { findTool } from '../common/tools';
 import { createWorkers, type Workers } from '../worker/create-worker';
 import { hostPort, startTemporal, startVersitygw, type Service } from './services';
+
+let runtimeInstalled = false;
+/** Worker logs at WARN, so the output shows failures rather than every activity. */
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // installed already (another test file in this process)
+  }
+}
 
 export interface Stack {
   config: Config;
@@ -18,7 +31,8 @@ export interface Stack {
  * as children, the API (inspector + node) and the workers in this process. Used by the tests
  * and the demo; `npm start` runs the same parts as separate processes.
  */
-export async function startStack(config: Config, options: { uiPort: number }): Promise<Stack> {
+export async function startStack(config: Config, options: { uiPort: number; quiet?: boolean }): Promise<Stack> {
+  if (options.quiet) installQuietRuntime();
   const dataDir = config.INTROSPECTOR_DATA_DIR;
   const services: Service[] = [];
   let workers: Workers | undefined;

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../common/config';
 import { startStack as startBaseStack, type Stack as BaseStack } from '../../scripts/stack';
 
@@ -11,7 +10,6 @@ export interface Stack extends BaseStack {
 
 /** The whole system on ports of its own, headless, with its data in a fresh temp dir. */
 export async function startStack(basePort: number, env: Record<string, string> = {}): Promise<Stack> {
-  installQuietRuntime();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'introspector-test-'));
   const config = loadConfig({
     INTROSPECTOR_DATA_DIR: dataDir,
@@ -24,19 +22,7 @@ export async function startStack(basePort: number, env: Record<string, string> =
     HOME: process.env.HOME,
     ...env,
   });
-  return { ...(await startBaseStack(config, { uiPort: 0 })), dataDir };
-}
-
-let runtimeInstalled = false;
-/** Worker logs at WARN, so test output shows failures rather than every activity. */
-function installQuietRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // another test file in this process installed it already
-  }
+  return { ...(await startBaseStack(config, { uiPort: 0, quiet: true })), dataDir };
 }
 
 /** JSON over HTTP: status and parsed body. */
