@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
+import type { BulkCounts } from '../common/api-types';
 import type { Config } from '../common/config';
 import { ConflictError, NotFoundError } from '../common/errors';
 import {
@@ -37,15 +38,9 @@ export const BulkRequestSchema = z
 export type BulkRequest = z.infer<typeof BulkRequestSchema>;
 
 /** A bulk run as the API shows it: counts, and one row per node that has started. */
-export interface BulkBody {
+export interface BulkBody extends BulkCounts {
   bulk_id: string;
   state: string;
-  total: number;
-  pending: number;
-  running: number;
-  finished: number;
-  failed: number;
-  skipped: number;
   started_at: string;
   finished_at: string | null;
   nodes: { uuid: string; name: string | null; state: string; error: string | null; detail: string | null; started_at: string | null; finished_at: string | null }[];

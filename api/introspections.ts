@@ -10,6 +10,7 @@ import {
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../common/config';
 import { ConflictError, NotFoundError } from '../common/errors';
+import type { IntrospectionStatusBody } from '../common/api-types';
 import type { IntrospectionData } from '../common/inventory';
 import { objectNames, type ObjectStore } from '../activities/storage';
 import type { NodeRecord, NodeRegistry } from '../nodes';
@@ -24,17 +25,8 @@ import {
   type IntrospectNodeInput,
 } from '../workflows/definitions';
 
-/** An introspection's status as ironic-inspector's v1 API answers it. */
-export interface StatusBody {
-  uuid: string;
-  state: string;
-  finished: boolean;
-  error: string | null;
-  started_at: string | null;
-  finished_at: string | null;
+export interface StatusBody extends IntrospectionStatusBody {
   links: { href: string; rel: string }[];
-  /** While running: what it is doing now and since when (not in ironic-inspector's answer). */
-  detail?: string;
 }
 
 type IntrospectionWorkflowType = 'introspectNode' | 'reapplyNode';

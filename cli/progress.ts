@@ -2,16 +2,10 @@
 // and a small display that redraws it in place on a terminal, or prints a plain
 // line whenever the counts change when the output is a pipe or a file.
 
+import type { BulkCounts } from '../common/api-types';
 import { formatDuration } from './format';
 
-export interface ProgressCounts {
-  total: number;
-  pending: number;
-  running: number;
-  finished: number;
-  failed: number;
-  skipped: number;
-}
+export type ProgressCounts = BulkCounts;
 
 /** Nodes that are through: finished, failed or skipped. */
 export function doneOf(c: ProgressCounts): number {

@@ -1,5 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { BulkCounts } from '../common/api-types';
 
 // Shared by the workflows and their callers (api/): names only, no workflow logic.
 
@@ -77,15 +78,9 @@ export interface NodeOutcome {
   finishedAt: string | null;
 }
 
-export interface BulkProgress {
+export interface BulkProgress extends BulkCounts {
   bulkId: string;
   state: 'running' | 'finished' | 'aborted';
-  total: number;
-  pending: number;
-  running: number;
-  finished: number;
-  failed: number;
-  skipped: number;
   startedAt: string;
   finishedAt: string | null;
   /** Nodes that have started (pending ones are counted only). */

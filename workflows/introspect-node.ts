@@ -8,7 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { errorMessage, publishState } from './status';
+import { errorMessage, newStatus, publishState } from './status';
 import {
   bmcTaskQueue,
   deliverDataUpdate,
@@ -42,16 +42,7 @@ const processing = proxyActivities<Activities>({
 export async function introspectNode(input: IntrospectNodeInput): Promise<IntrospectionStatus> {
   const { nodeUuid } = input;
   const bmc = bmcActivities();
-  const status: IntrospectionStatus = {
-    state: 'starting',
-    error: null,
-    startedAt: new Date().toISOString(),
-    finishedAt: null,
-    detail: 'starting',
-    bootAttempt: 0,
-    bootAttempts: input.bootAttempts,
-    poweredOnAt: null,
-  };
+  const status = newStatus('starting', 'starting', input.bootAttempts);
   let dataObject: string | undefined;
 
   const setState = (state: IntrospectionState, detail: string) => publishState(status, nodeUuid, state, detail);

@@ -1,7 +1,7 @@
 import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { statusQuery, type IntrospectionStatus } from './definitions';
-import { errorMessage, publishState } from './status';
+import { errorMessage, newStatus, publishState } from './status';
 
 const processing = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -10,16 +10,7 @@ const processing = proxyActivities<Activities>({
 
 /** Re-runs the processing hooks and rules on the stored raw data, without rebooting the server. */
 export async function reapplyNode(nodeUuid: string): Promise<IntrospectionStatus> {
-  const status: IntrospectionStatus = {
-    state: 'reapplying',
-    error: null,
-    startedAt: new Date().toISOString(),
-    finishedAt: null,
-    detail: 'reapplying processing hooks and rules to the stored data',
-    bootAttempt: 0,
-    bootAttempts: 0,
-    poweredOnAt: null,
-  };
+  const status = newStatus('reapplying', 'reapplying processing hooks and rules to the stored data', 0);
   setHandler(statusQuery, () => status);
   publishState(status, nodeUuid, 'reapplying', status.detail);
   try {

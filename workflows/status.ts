@@ -1,6 +1,10 @@
 import { isCancellation, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { IntrospectionNodeKey, IntrospectionStateKey, type IntrospectionState, type IntrospectionStatus } from './definitions';
 
+export function newStatus(state: IntrospectionState, detail: string, bootAttempts: number): IntrospectionStatus {
+  return { state, error: null, startedAt: new Date().toISOString(), finishedAt: null, detail, bootAttempt: 0, bootAttempts, poweredOnAt: null };
+}
+
 /** Records a state change where people look: the status query, search attributes, and the UI's current details. */
 export function publishState(status: IntrospectionStatus, nodeUuid: string, state: IntrospectionState, detail: string): void {
   status.state = state;

@@ -2,21 +2,14 @@
 
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
+import type { IntrospectionStatusBody } from '../../common/api-types';
 import { CommandFailed, type Context, EXIT } from '../context';
 import { formatElapsed, renderFields, renderTable, toJson } from '../format';
 import { ApiError, seg } from '../http';
 import { positiveInt } from '../options';
 import { PollErrors } from '../poll';
 
-export interface StatusBody {
-  uuid: string;
-  state: string;
-  finished: boolean;
-  error: string | null;
-  started_at: string | null;
-  finished_at: string | null;
-  /** A sentence from the server, e.g. "waiting for agent, boot attempt 1/2, powered on at ...". */
-  detail?: string | null;
+export interface StatusBody extends IntrospectionStatusBody {
   [key: string]: unknown;
 }
 

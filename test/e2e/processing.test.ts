@@ -77,7 +77,7 @@ test('introspection fills properties, capabilities, ports and rule traits', asyn
   expect(caps.get('cpu_hugepages')).toBe(cpuFlags.has('pse') ? 'true' : undefined);
   expect(shown.traits).toEqual(['CUSTOM_BIG_MEMORY']);
 
-  const ports = (await http('GET', `${stack.nodeUrl}/v1/nodes/${uuid}/ports`)).body.ports;
+  const ports = (await http('GET', `${stack.nodeUrl}/v1/nodes/${uuid}/ports/detail`)).body.ports;
   expect(ports.map((p: any) => [p.address, p.pxe_enabled])).toEqual([[node.mac, true]]);
 });
 
