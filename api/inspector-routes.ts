@@ -13,6 +13,7 @@ const MIN_VERSION = '1.0';
 const MAX_VERSION = '1.18';
 
 const baseUrl = (req: Request) => `${req.protocol}://${req.get('host')}`;
+const ruleLinks = (req: Request, uuid: string) => [{ href: `${baseUrl(req)}/v1/rules/${uuid}`, rel: 'self' }];
 
 /** ironic-inspector's v1 REST API, so `openstack baremetal introspection ...` works against it. */
 export function inspectorRoutes(config: Config, introspections: Introspections, bulks: Bulks, registry: NodeRegistry): Router {
@@ -92,16 +93,17 @@ export function inspectorRoutes(config: Config, introspections: Introspections, 
     const rule = parseRuleOr400(req.body);
     const uuid = rule.uuid ?? randomUUID();
     const stored = await registry.createRule(uuid, rule.description ?? null, { ...rule, uuid });
-    res.status(201).json({ ...stored.body, links: [{ href: `${baseUrl(req)}/v1/rules/${uuid}`, rel: 'self' }] });
+    res.status(201).json({ ...stored.body, links: ruleLinks(req, uuid) });
   });
   router.get('/v1/rules', async (req, res) => {
     const rules = await registry.listRules();
     res.json({
-      rules: rules.map((r) => ({ uuid: r.uuid, description: r.description, links: [{ href: `${baseUrl(req)}/v1/rules/${r.uuid}`, rel: 'self' }] })),
+      rules: rules.map((r) => ({ uuid: r.uuid, description: r.description, links: ruleLinks(req, r.uuid) })),
     });
   });
   router.get('/v1/rules/:uuid', async (req, res) => {
-    res.json((await registry.getRuleOrThrow(req.params.uuid)).body);
+    const rule = await registry.getRuleOrThrow(req.params.uuid);
+    res.json({ ...rule.body, links: ruleLinks(req, rule.uuid) });
   });
   router.delete('/v1/rules/:uuid', async (req, res) => {
     await registry.deleteRule(req.params.uuid);
