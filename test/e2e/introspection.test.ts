@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
 import { objectStoreFor } from '../../common/services';
@@ -14,7 +15,7 @@ let stack: Stack;
 let rack: SimRack;
 
 beforeAll(async () => {
-  stack = await startStack(17233, { INTROSPECTION_TIMEOUT: '12' });
+  stack = await startStack(17233, { INTROSPECTION_TIMEOUT: '12', CONTINUE_BODY_LIMIT: '1mb' });
   rack = await SimRack.start({
     dir: path.join(stack.dataDir, 'rack'),
     count: 2,
@@ -165,6 +166,19 @@ describe('the agent callback rejects what it cannot use', () => {
     });
     expect(res.status).toBe(404);
     expect(res.body.error.message).toMatch(/02:00:00:00:00:99/);
+  });
+
+  test('a body over the configured limit answers 413', async () => {
+    const res = await http('POST', `${stack.inspectorUrl}/v1/continue`, { inventory: {}, logs: 'x'.repeat(1.5 * 1024 * 1024) });
+    expect(res.status).toBe(413);
+    expect(res.body.error.message).toMatch(/larger than the limit/);
+  });
+
+  test("a payload shaped as ironic-python-agent sends it is accepted (then looked up)", async () => {
+    const ipa = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'agent', 'ipa-payload.json'), 'utf8'));
+    const res = await http('POST', `${stack.inspectorUrl}/v1/continue`, ipa);
+    expect(res.status).toBe(404);
+    expect(res.body.error.message).toMatch(/^no node matches MACs \[/);
   });
 
   test('an unknown node answers 404 on status and start', async () => {
