@@ -12,14 +12,12 @@ export function nodeStateActivities(deps: ActivityDeps) {
       }));
     },
 
-    /** Ends the node's inspection: manageable on success, `inspect failed` with the error otherwise. */
+    /**
+     * Ends the node's inspection: manageable on success, `inspect failed` with the error
+     * otherwise; a node whose provision state has moved on meanwhile is left alone.
+     */
     async markInspectionDone(nodeUuid: string, error: string | null): Promise<void> {
-      await deps.registry.updateNode(nodeUuid, () => ({
-        provision_state: error ? 'inspect failed' : 'manageable',
-        target_provision_state: null,
-        inspection_finished_at: new Date().toISOString(),
-        last_error: error,
-      }));
+      await deps.registry.finishProvision(nodeUuid, 'inspecting', { error });
     },
   };
 }

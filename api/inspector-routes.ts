@@ -7,7 +7,7 @@ import { parseRule } from '../activities/rules/schema';
 import { InvalidInputError } from '../common/errors';
 import { BulkRequestSchema, type Bulks } from './bulks';
 import type { Introspections } from './introspections';
-import { parseInput } from './validate';
+import { parseInput } from '../common/validation';
 
 const MIN_VERSION = '1.0';
 const MAX_VERSION = '1.18';

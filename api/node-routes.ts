@@ -1,78 +1,132 @@
-import express, { Router, type Request } from 'express';
+import express, { Router } from 'express';
 import { z } from 'zod';
-import { maskSecrets, type NodeRecord, type NodeRegistry, type PortRecord } from '../nodes';
-import { parseInput } from './validate';
+import { NotFoundError } from '../common/errors';
+import type { NodeRegistry } from '../nodes';
+import { JsonPatchSchema } from '../nodes/json-patch';
+import { ProvisionRequestSchema } from '../nodes/provision-states';
+import { MaintenanceRequestSchema, NodeFilterSchema, PortFilterSchema, TraitListSchema } from '../nodes/schema';
+import { baseUrl, FieldSelectionSchema, fieldsToShow, listAnswer, nodeBody, pageLimit, pickFields, portBody, statesBody } from './node-bodies';
+import { provisioning, type ProvisioningOptions } from './node-provision';
+import { apiVersionHeaders, versionRoutes } from './node-versions';
+import { parseInput } from '../common/validation';
 
-const baseUrl = (req: Request) => `${req.protocol}://${req.get('host')}`;
-
-const ListQuerySchema = z.strictObject({
-  provision_state: z.string().optional(),
-  driver: z.string().optional(),
-  resource_class: z.string().optional(),
-  name_prefix: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  marker: z.string().optional(),
-  detail: z.enum(['true', 'false']).optional(),
-  fields: z.string().optional(),
-});
-
-function nodeBody(req: Request, node: NodeRecord) {
-  const href = `${baseUrl(req)}/v1/nodes/${node.uuid}`;
-  return {
-    ...maskSecrets(node),
-    links: [{ href, rel: 'self' }],
-    ports: [{ href: `${href}/ports`, rel: 'self' }],
-  };
+export interface NodeRoutesOptions extends ProvisioningOptions {
+  /** Largest request body accepted; larger ones answer 413. */
+  bodyLimit?: string | number;
 }
 
-function portBody(req: Request, port: PortRecord) {
-  return { ...port, links: [{ href: `${baseUrl(req)}/v1/ports/${port.uuid}`, rel: 'self' }] };
-}
+const NodeListQuerySchema = NodeFilterSchema.extend(FieldSelectionSchema);
+const PortListQuerySchema = PortFilterSchema.extend(FieldSelectionSchema);
+const NodePortsQuerySchema = PortListQuerySchema.omit({ node: true, node_uuid: true });
+const ShowQuerySchema = z.strictObject({ fields: FieldSelectionSchema.fields });
+const TraitsBodySchema = z.strictObject({ traits: TraitListSchema });
 
-/** The node registry over HTTP, shaped like Ironic's v1 node and port API. */
-export function nodeRoutes(registry: NodeRegistry): Router {
+/** The node registry over HTTP, shaped like Ironic's v1 API: nodes, ports, provision states, traits. */
+export function nodeRoutes(registry: NodeRegistry, options: NodeRoutesOptions = {}): Router {
   const router = Router();
-  router.use(express.json({ limit: '1mb' }));
+  const requestProvision = provisioning(registry, options);
+  router.use(apiVersionHeaders());
+  router.use(express.json({ limit: options.bodyLimit ?? '1mb', type: ['application/json', 'application/*+json'] }));
+  router.use(versionRoutes());
 
+  // Nodes
   router.post('/v1/nodes', async (req, res) => {
-    res.status(201).json(nodeBody(req, await registry.createNode(req.body)));
+    const node = await registry.createNode(req.body);
+    res.status(201).location(`${baseUrl(req)}/v1/nodes/${node.uuid}`).json(nodeBody(req, node));
   });
-  router.get('/v1/nodes', async (req, res) => {
-    const query = parseInput(ListQuerySchema, req.query);
-    const nodes = await registry.listNodes(query);
-    const body: Record<string, unknown> = { nodes: nodes.map((n) => nodeBody(req, n)) };
-    if (query.limit && nodes.length === query.limit) {
-      const next = new URLSearchParams({ ...req.query, marker: nodes[nodes.length - 1].uuid } as Record<string, string>);
-      body.next = `${baseUrl(req)}/v1/nodes?${next}`;
-    }
-    res.json(body);
+  router.get(['/v1/nodes', '/v1/nodes/detail'], async (req, res) => {
+    const { fields, detail, ...filter } = parseInput(NodeListQuerySchema, req.query);
+    const limit = pageLimit(filter.limit);
+    const nodes = await registry.listNodes({ ...filter, limit });
+    res.json(listAnswer(req, 'node', { fields, detail }, nodes, limit, nodeBody));
   });
   router.get('/v1/nodes/:node', async (req, res) => {
-    res.json(nodeBody(req, await registry.getNodeOrThrow(req.params.node)));
+    const { fields } = parseInput(ShowQuerySchema, req.query);
+    res.json(pickFields(nodeBody(req, await registry.getNodeOrThrow(req.params.node)), fieldsToShow('node', { fields }, false)));
+  });
+  router.patch('/v1/nodes/:node', async (req, res) => {
+    res.json(nodeBody(req, await registry.patchNode(req.params.node, parseInput(JsonPatchSchema, req.body))));
   });
   router.delete('/v1/nodes/:node', async (req, res) => {
     await registry.deleteNode(req.params.node);
     res.status(204).end();
   });
-  router.get('/v1/nodes/:node/ports', async (req, res) => {
-    const node = await registry.getNodeOrThrow(req.params.node);
-    res.json({ ports: (await registry.listPorts(node.uuid)).map((p) => portBody(req, p)) });
+
+  // Provision states
+  router.get('/v1/nodes/:node/states', async (req, res) => {
+    res.json(statesBody(await registry.getNodeOrThrow(req.params.node)));
+  });
+  router.put('/v1/nodes/:node/states/provision', async (req, res) => {
+    const { target } = parseInput(ProvisionRequestSchema, req.body);
+    const node = await requestProvision(req.params.node, target);
+    res.status(202).location(`${baseUrl(req)}/v1/nodes/${node.uuid}/states`).end();
   });
 
-  router.post('/v1/ports', async (req, res) => {
-    res.status(201).json(portBody(req, await registry.createPort(req.body)));
+  // Maintenance
+  router.put('/v1/nodes/:node/maintenance', async (req, res) => {
+    const { reason } = parseInput(MaintenanceRequestSchema, req.body ?? {});
+    await registry.setMaintenance(req.params.node, true, reason ?? null);
+    res.status(202).end();
   });
-  router.get('/v1/ports', async (req, res) => {
-    const node = typeof req.query.node === 'string' ? await registry.getNodeOrThrow(req.query.node) : undefined;
-    res.json({ ports: (await registry.listPorts(node?.uuid)).map((p) => portBody(req, p)) });
+  router.delete('/v1/nodes/:node/maintenance', async (req, res) => {
+    await registry.setMaintenance(req.params.node, false);
+    res.status(202).end();
   });
-  router.get('/v1/ports/:uuid', async (req, res) => {
-    res.json(portBody(req, await registry.getPortOrThrow(req.params.uuid)));
+
+  // Traits
+  router.get('/v1/nodes/:node/traits', async (req, res) => {
+    res.json({ traits: (await registry.getNodeOrThrow(req.params.node)).traits });
   });
-  router.delete('/v1/ports/:uuid', async (req, res) => {
-    await registry.deletePort(req.params.uuid);
+  router.put('/v1/nodes/:node/traits', async (req, res) => {
+    await registry.setTraits(req.params.node, parseInput(TraitsBodySchema, req.body).traits);
+    res.status(204).end();
+  });
+  router.delete('/v1/nodes/:node/traits', async (req, res) => {
+    await registry.setTraits(req.params.node, []);
+    res.status(204).end();
+  });
+  router.put('/v1/nodes/:node/traits/:trait', async (req, res) => {
+    await registry.addTrait(req.params.node, req.params.trait);
+    res.status(204).end();
+  });
+  router.delete('/v1/nodes/:node/traits/:trait', async (req, res) => {
+    await registry.removeTrait(req.params.node, req.params.trait);
     res.status(204).end();
   });
 
+  // Ports
+  for (const path of ['/v1/nodes/:node/ports', '/v1/nodes/:node/ports/detail'] as const) {
+    router.get(path, async (req, res) => {
+      const { fields, detail, ...query } = parseInput(NodePortsQuerySchema, req.query);
+      const node = await registry.getNodeOrThrow(req.params.node);
+      const limit = pageLimit(query.limit);
+      const ports = await registry.listPorts(node.uuid, { ...query, limit });
+      res.json(listAnswer(req, 'port', { fields, detail }, ports, limit, portBody));
+    });
+  }
+  router.post('/v1/ports', async (req, res) => {
+    const port = await registry.createPort(req.body);
+    res.status(201).location(`${baseUrl(req)}/v1/ports/${port.uuid}`).json(portBody(req, port));
+  });
+  router.get(['/v1/ports', '/v1/ports/detail'], async (req, res) => {
+    const { fields, detail, node, node_uuid, ...query } = parseInput(PortListQuerySchema, req.query);
+    const ident = node ?? node_uuid;
+    const owner = ident ? await registry.getNodeOrThrow(ident) : undefined;
+    const limit = pageLimit(query.limit);
+    const ports = await registry.listPorts(owner?.uuid, { ...query, limit });
+    res.json(listAnswer(req, 'port', { fields, detail }, ports, limit, portBody));
+  });
+  router.get('/v1/ports/:port', async (req, res) => {
+    const { fields } = parseInput(ShowQuerySchema, req.query);
+    res.json(pickFields(portBody(req, await registry.getPortOrThrow(req.params.port)), fieldsToShow('port', { fields }, false)));
+  });
+  router.delete('/v1/ports/:port', async (req, res) => {
+    await registry.deletePort(req.params.port);
+    res.status(204).end();
+  });
+
+  router.use((req) => {
+    throw new NotFoundError(`The resource ${req.method} ${req.path} could not be found.`);
+  });
   return router;
 }

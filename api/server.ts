@@ -3,6 +3,7 @@ import express from 'express';
 import { databaseUrl, type Config } from '../common/config';
 import { objectStoreFor } from '../common/services';
 import { connectClient } from '../common/temporal';
+import { findTool } from '../common/tools';
 import { openRegistry } from '../nodes';
 import { Bulks } from './bulks';
 import { errorHandler } from './errors';
@@ -36,7 +37,14 @@ export async function startApi(config: Config): Promise<RunningApi> {
   inspector.use(inspectorRoutes(config, introspections, new Bulks(client, config), registry));
   inspector.use(errorHandler('inspector'));
   const nodes = express();
-  nodes.use(nodeRoutes(registry));
+  nodes.use(
+    nodeRoutes(registry, {
+      bmc: { ipmitoolPath: findTool('ipmitool', config.INTROSPECTOR_TOOLS_DIR), defaultCipherSuite: config.IPMI_CIPHER_SUITE },
+      startInspection: async (uuid) => {
+        await introspections.start(uuid);
+      },
+    }),
+  );
   nodes.use(errorHandler('ironic'));
 
   const servers = [await listen(inspector, config.API_HOST, config.INSPECTOR_PORT), await listen(nodes, config.API_HOST, config.NODE_API_PORT)];

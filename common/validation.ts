@@ -1,3 +1,4 @@
+import { InvalidInputError } from './errors';
 import type { z } from 'zod';
 
 /** One line per problem, each naming the field path, e.g. `inventory.cpu.count: expected number`. */
@@ -8,4 +9,11 @@ export function describeZodError(error: z.ZodError, basePath: string[] = []): st
       return `${path.length ? path.join('.') : '(body)'}: ${issue.message}`;
     })
     .join('; ');
+}
+
+/** Parses outside input or throws a 400 whose message names each bad field (under `prefix` when given). */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown, prefix?: string): z.infer<T> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new InvalidInputError(describeZodError(parsed.error, prefix ? [prefix] : []));
+  return parsed.data;
 }

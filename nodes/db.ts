@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import { Pool } from 'pg';
+import { FileLockedSqliteDialect } from './sqlite-dialect';
 import type { Database } from './tables';
 
 /** Opens the registry database: `sqlite:///abs/path.sqlite` (embedded default) or `postgres://...`. */
@@ -19,5 +20,5 @@ export function openDatabase(url: string): Kysely<Database> {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new FileLockedSqliteDialect({ database: sqlite }, file) });
 }

@@ -48,12 +48,19 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_provision_updated_at_maintenance_reason': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('nodes').addColumn('provision_updated_at', 'varchar(32)').execute();
+      await db.schema.alterTable('nodes').addColumn('maintenance_reason', 'text').execute();
+    },
+  },
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
 
+/** Brings the schema up to date; runs on every start, and does nothing when it is current. */
 export async function migrate(db: Kysely<Database>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
 }

@@ -1,135 +1,52 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
-import type { z } from 'zod';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import { ConflictError, InvalidInputError, NotFoundError } from '../common/errors';
-import { describeZodError } from '../common/validation';
 import type { NodePatch } from '../activities/hooks/types';
-import { driverInfoSchema, isSecretKey, NodeCreateSchema, PortCreateSchema, SECRET_MASK } from './schema';
-import type { Database, NodesTable, PortsTable } from './tables';
+import type { JsonPatch } from './json-patch';
+import { patchNode } from './node-patch';
+import { parseInput } from '../common/validation';
+import { isTransient, nextStep, OUTCOMES, type ProvisionTarget, type TransientState } from './provision-states';
+import { normalizeHost, toNode, toNodeColumns, toPort, toRule, type NodeChanges, type NodeRecord, type PortRecord, type RuleRecord } from './records';
+import {
+  driverInfoSchema,
+  MAX_TRAITS,
+  NodeCreateSchema,
+  PortCreateSchema,
+  TraitListSchema,
+  TraitSchema,
+  UUID_RE,
+  type NodeFilter,
+} from './schema';
+import type { Database, NodesTable } from './tables';
 
-export interface NodeRecord {
-  uuid: string;
-  name: string | null;
-  driver: string;
-  driver_info: Record<string, unknown>;
-  properties: Record<string, unknown>;
-  extra: Record<string, unknown>;
-  traits: string[];
-  resource_class: string | null;
-  power_state: string | null;
-  provision_state: string;
-  target_provision_state: string | null;
-  last_error: string | null;
-  maintenance: boolean;
-  inspection_started_at: string | null;
-  inspection_finished_at: string | null;
-  created_at: string;
-  updated_at: string | null;
+const MAX_WRITE_ATTEMPTS = 30;
+
+/** A random pause that grows with the attempt, so writers that keep colliding drift apart. */
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(100, 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export interface PortRecord {
-  uuid: string;
-  node_uuid: string;
-  address: string;
-  pxe_enabled: boolean;
-  local_link_connection: Record<string, string>;
-  physical_network: string | null;
-  created_at: string;
-  updated_at: string | null;
-}
-
-export interface RuleRecord {
-  uuid: string;
-  description: string | null;
-  body: Record<string, unknown>;
-  created_at: string;
-}
-
-export interface NodeFilter {
-  provision_state?: string;
-  driver?: string;
-  resource_class?: string;
-  name_prefix?: string;
-  limit?: number;
-  marker?: string;
-}
-
-type Mutable = Partial<Omit<NodeRecord, 'uuid' | 'created_at' | 'updated_at' | 'driver'>>;
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_WRITE_ATTEMPTS = 20;
-
-function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, prefix = ''): z.infer<T> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    throw new InvalidInputError(describeZodError(parsed.error, prefix ? [prefix] : []));
-  }
-  return parsed.data;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === '23505' || /UNIQUE constraint failed/.test(e?.message ?? '');
+/** Which column a unique constraint failed on, from PostgreSQL's or SQLite's error; undefined for other errors. */
+function uniqueViolation(err: unknown): string | undefined {
+  const e = err as { code?: string; message?: string; detail?: string };
+  if (e?.code === '23505') return /Key \(([^)]+)\)/.exec(e.detail ?? '')?.[1] ?? 'unknown';
+  return /UNIQUE constraint failed: \w+\.(\w+)/.exec(e?.message ?? '')?.[1];
 }
 
 function now(): string {
   return new Date().toISOString();
 }
 
-function toNode(row: Selectable<NodesTable>): NodeRecord {
-  return {
-    uuid: row.uuid,
-    name: row.name,
-    driver: row.driver,
-    driver_info: JSON.parse(row.driver_info),
-    properties: JSON.parse(row.properties),
-    extra: JSON.parse(row.extra),
-    traits: JSON.parse(row.traits),
-    resource_class: row.resource_class,
-    power_state: row.power_state,
-    provision_state: row.provision_state,
-    target_provision_state: row.target_provision_state,
-    last_error: row.last_error,
-    maintenance: Boolean(row.maintenance),
-    inspection_started_at: row.inspection_started_at,
-    inspection_finished_at: row.inspection_finished_at,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  };
+const identColumn = (ident: string) => (UUID_RE.test(ident) ? 'uuid' : 'name');
+
+export interface PortQuery {
+  address?: string;
+  limit?: number;
+  marker?: string;
 }
 
-function toPort(row: Selectable<PortsTable>): PortRecord {
-  return {
-    uuid: row.uuid,
-    node_uuid: row.node_uuid,
-    address: row.address,
-    pxe_enabled: Boolean(row.pxe_enabled),
-    local_link_connection: JSON.parse(row.local_link_connection),
-    physical_network: row.physical_network,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  };
-}
-
-/** The node with every secret in driver_info replaced by ******, for API answers and logs. */
-export function maskSecrets(node: NodeRecord): NodeRecord {
-  const driver_info = Object.fromEntries(
-    Object.entries(node.driver_info).map(([k, v]) => [k, isSecretKey(k) && v !== '' ? SECRET_MASK : v]),
-  );
-  return { ...node, driver_info };
-}
-
-function bmcAddressOf(driverInfo: Record<string, unknown>): string | null {
-  const address = driverInfo.ipmi_address ?? driverInfo.redfish_address;
-  if (typeof address !== 'string') return null;
-  try {
-    return new URL(address).hostname.replace(/^\[|\]$/g, '');
-  } catch {
-    return address;
-  }
-}
-
-/** The node registry: nodes, their BMC driver_info, properties and ports, and introspection rules. */
+/** The node registry: nodes, their BMC driver_info, properties, traits, provision state and ports, and introspection rules. */
 export class NodeRegistry {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -138,35 +55,37 @@ export class NodeRegistry {
   }
 
   async createNode(input: unknown): Promise<NodeRecord> {
-    const body = parseOrThrow(NodeCreateSchema, input);
-    const driverInfo = parseOrThrow(driverInfoSchema(body.driver), body.driver_info, 'driver_info');
+    const body = parseInput(NodeCreateSchema, input);
+    const driverInfo = parseInput(driverInfoSchema(body.driver), body.driver_info, 'driver_info');
     const uuid = body.uuid ?? randomUUID();
+    const created_at = now();
+    const record: NodeRecord = {
+      uuid,
+      name: body.name ?? null,
+      driver: body.driver,
+      driver_info: driverInfo,
+      properties: body.properties,
+      extra: body.extra,
+      traits: [],
+      resource_class: body.resource_class ?? null,
+      power_state: null,
+      provision_state: 'enroll',
+      target_provision_state: null,
+      provision_updated_at: created_at,
+      last_error: null,
+      maintenance: false,
+      maintenance_reason: null,
+      inspection_started_at: null,
+      inspection_finished_at: null,
+      created_at,
+      updated_at: null,
+    };
     try {
-      await this.db
-        .insertInto('nodes')
-        .values({
-          uuid,
-          name: body.name ?? null,
-          driver: body.driver,
-          driver_info: JSON.stringify(driverInfo),
-          bmc_address: bmcAddressOf(driverInfo),
-          properties: JSON.stringify(body.properties),
-          extra: JSON.stringify(body.extra),
-          traits: '[]',
-          resource_class: body.resource_class ?? null,
-          power_state: null,
-          provision_state: 'enroll',
-          target_provision_state: null,
-          last_error: null,
-          maintenance: 0,
-          inspection_started_at: null,
-          inspection_finished_at: null,
-          created_at: now(),
-          updated_at: null,
-        })
-        .execute();
+      await this.db.insertInto('nodes').values(toNodeColumns(record) as Insertable<NodesTable>).execute();
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`a node with name ${body.name} or uuid ${uuid} already exists`);
+      const column = uniqueViolation(err);
+      if (column === 'name') throw new ConflictError(`name: a node named ${body.name} already exists`);
+      if (column) throw new ConflictError(`uuid: a node with uuid ${uuid} already exists`);
       throw err;
     }
     return this.getNodeOrThrow(uuid);
@@ -174,8 +93,7 @@ export class NodeRegistry {
 
   /** By uuid or by name. */
   async getNode(ident: string): Promise<NodeRecord | undefined> {
-    const column = UUID_RE.test(ident) ? 'uuid' : 'name';
-    const row = await this.db.selectFrom('nodes').selectAll().where(column, '=', ident).executeTakeFirst();
+    const row = await this.db.selectFrom('nodes').selectAll().where(identColumn(ident), '=', ident).executeTakeFirst();
     return row && toNode(row);
   }
 
@@ -185,102 +103,191 @@ export class NodeRegistry {
     return node;
   }
 
+  /** Nodes in uuid order; `marker` is the last uuid of the previous page. */
   async listNodes(filter: NodeFilter = {}): Promise<NodeRecord[]> {
     let q = this.db.selectFrom('nodes').selectAll().orderBy('uuid');
     if (filter.provision_state) q = q.where('provision_state', '=', filter.provision_state);
     if (filter.driver) q = q.where('driver', '=', filter.driver);
     if (filter.resource_class) q = q.where('resource_class', '=', filter.resource_class);
-    if (filter.name_prefix) q = q.where('name', 'like', `${filter.name_prefix.replace(/[%_]/g, '')}%`);
+    if (filter.maintenance !== undefined) q = q.where('maintenance', '=', filter.maintenance ? 1 : 0);
+    // substr, not LIKE: LIKE ignores case on SQLite and not on PostgreSQL
+    if (filter.name_prefix) q = q.where(sql<string>`substr(name, 1, ${filter.name_prefix.length})`, '=', filter.name_prefix);
     if (filter.marker) q = q.where('uuid', '>', filter.marker);
     if (filter.limit) q = q.limit(filter.limit);
     return (await q.execute()).map(toNode);
   }
 
+  /** Deletes a node and its ports; refused while the node is verifying or inspecting, unless it is in maintenance. */
   async deleteNode(ident: string): Promise<void> {
     const node = await this.getNodeOrThrow(ident);
+    const busy = () => new ConflictError(`Can not delete node ${node.uuid} while it is in provision state "${node.provision_state}"; set maintenance to force it`);
+    if (isTransient(node.provision_state) && !node.maintenance) throw busy();
     await this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('ports').where('node_uuid', '=', node.uuid).execute();
-      await tx.deleteFrom('nodes').where('uuid', '=', node.uuid).execute();
+      // the state is checked again in the statement, in case the node moved on meanwhile
+      const deleted = await tx
+        .deleteFrom('nodes')
+        .where('uuid', '=', node.uuid)
+        .where((eb) => eb.or([eb('maintenance', '=', 1), eb('provision_state', 'not in', Object.keys(OUTCOMES))]))
+        .executeTakeFirst();
+      if (Number(deleted.numDeletedRows) === 0) throw busy();
     });
   }
 
   /**
-   * Read-modify-write with optimistic locking: `mutate` sees the current record and
-   * returns the fields to change; when another writer got in between, it runs again
-   * on the fresh record, so no writer's change is lost.
+   * Read-modify-write with optimistic locking: `mutate` sees the current record and returns
+   * the fields to change (null: nothing to change); when another writer got in between, it
+   * runs again on the fresh record, so no writer's change is lost.
    */
-  async updateNode(ident: string, mutate: (node: NodeRecord) => Mutable): Promise<NodeRecord> {
+  async updateNode(ident: string, mutate: (node: NodeRecord) => NodeChanges | null): Promise<NodeRecord> {
+    return this.updateNodeIn(this.db, ident, mutate);
+  }
+
+  private async updateNodeIn(db: Kysely<Database>, ident: string, mutate: (node: NodeRecord) => NodeChanges | null): Promise<NodeRecord> {
+    let key = ident; // after the first read, the uuid: a concurrent rename must not lose the node
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const row = await this.db.selectFrom('nodes').selectAll().where(UUID_RE.test(ident) ? 'uuid' : 'name', '=', ident).executeTakeFirst();
+      if (attempt > 0) await backoff(attempt);
+      const row = await db.selectFrom('nodes').selectAll().where(identColumn(key), '=', key).executeTakeFirst();
       if (!row) throw new NotFoundError(`Node ${ident} could not be found.`);
-      const changes = mutate(toNode(row));
-      const values: Record<string, unknown> = { updated_at: now(), version: row.version + 1 };
-      for (const [key, value] of Object.entries(changes)) {
-        if (value === undefined) continue;
-        if (key === 'properties' || key === 'extra' || key === 'traits') values[key] = JSON.stringify(value);
-        else if (key === 'driver_info') {
-          values.driver_info = JSON.stringify(value);
-          values.bmc_address = bmcAddressOf(value as Record<string, unknown>);
-        } else if (key === 'maintenance') values.maintenance = value ? 1 : 0;
-        else values[key] = value;
-      }
+      key = row.uuid;
+      const current = toNode(row);
+      const changes = mutate(current);
+      if (!changes) return current;
+      const at = now();
+      const moved = changes.provision_state !== undefined && changes.provision_state !== row.provision_state;
       try {
-        const result = await this.db
+        const result = await db
           .updateTable('nodes')
-          .set(values)
+          .set({ ...toNodeColumns(changes), updated_at: at, version: row.version + 1, ...(moved ? { provision_updated_at: at } : {}) })
           .where('uuid', '=', row.uuid)
           .where('version', '=', row.version)
           .executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 1) return this.getNodeOrThrow(row.uuid);
+        if (Number(result.numUpdatedRows) === 1) {
+          const updated = await db.selectFrom('nodes').selectAll().where('uuid', '=', row.uuid).executeTakeFirstOrThrow();
+          return toNode(updated);
+        }
       } catch (err) {
-        if (isUniqueViolation(err)) throw new ConflictError(`a node named ${String(changes.name)} already exists`);
+        if (uniqueViolation(err) === 'name') throw new ConflictError(`name: a node named ${String(changes.name)} already exists`);
         throw err;
       }
     }
     throw new ConflictError(`node ${ident} is being updated by too many writers at once; try again`);
   }
 
-  /** Applies the processing pipeline's changes: properties, extra, traits and ports, as one transaction. */
-  async applyPatch(nodeUuid: string, patch: NodePatch): Promise<NodeRecord> {
-    const node = await this.updateNode(nodeUuid, (current) => {
-      const traits = new Set(current.traits);
-      patch.addTraits.forEach((t) => traits.add(t));
-      patch.removeTraits.forEach((t) => traits.delete(t));
+  /** An operator's JSON Patch (Ironic's PATCH /v1/nodes/<node>), applied without losing concurrent writes. */
+  async patchNode(ident: string, patch: JsonPatch): Promise<NodeRecord> {
+    return this.updateNode(ident, (node) => patchNode(node, patch));
+  }
+
+  /** Starts a provision action: checks it is allowed from the node's current state and moves the node on. */
+  async beginProvision(ident: string, target: ProvisionTarget): Promise<NodeRecord> {
+    return this.updateNode(ident, (node) => {
+      if (node.maintenance && target !== 'manage') throw new InvalidInputError(`node ${node.uuid} is in maintenance mode; "${target}" is refused`);
+      const step = nextStep(node.uuid, node.provision_state, target);
       return {
-        properties: { ...current.properties, ...patch.properties },
-        extra: { ...current.extra, ...patch.extra },
-        traits: [...traits].sort(),
+        ...step,
+        last_error: null,
+        ...(step.provision_state === 'inspecting' ? { inspection_started_at: now(), inspection_finished_at: null } : {}),
       };
     });
-    await this.db.transaction().execute(async (tx) => {
+  }
+
+  /**
+   * Ends an asynchronous provision step (verifying, inspecting) with its outcome; a node that
+   * has meanwhile left that state is left alone.
+   */
+  async finishProvision(uuid: string, from: TransientState, outcome: { error: string | null; power_state?: string }): Promise<NodeRecord> {
+    return this.updateNode(uuid, (node) => {
+      if (node.provision_state !== from) return null;
+      return {
+        provision_state: outcome.error ? OUTCOMES[from].failure : OUTCOMES[from].success,
+        target_provision_state: null,
+        last_error: outcome.error,
+        ...(outcome.power_state ? { power_state: outcome.power_state } : {}),
+        ...(from === 'inspecting' ? { inspection_finished_at: now() } : {}),
+      };
+    });
+  }
+
+  /** Ironic's PUT/DELETE /v1/nodes/<node>/maintenance: in maintenance with a reason, or out of it. */
+  async setMaintenance(ident: string, on: boolean, reason: string | null = null): Promise<NodeRecord> {
+    return this.updateNode(ident, () => ({ maintenance: on, maintenance_reason: on ? reason : null }));
+  }
+
+  async setTraits(ident: string, traits: unknown): Promise<NodeRecord> {
+    const parsed = parseInput(TraitListSchema, traits, 'traits');
+    return this.updateNode(ident, () => ({ traits: parsed }));
+  }
+
+  async addTrait(ident: string, trait: string): Promise<NodeRecord> {
+    const parsed = parseInput(TraitSchema, trait, 'trait');
+    return this.updateNode(ident, (node) => {
+      if (node.traits.includes(parsed)) return null;
+      if (node.traits.length >= MAX_TRAITS) throw new InvalidInputError(`traits: node ${node.uuid} has ${MAX_TRAITS} traits, the most a node may have`);
+      return { traits: [...node.traits, parsed].sort() };
+    });
+  }
+
+  async removeTrait(ident: string, trait: string): Promise<NodeRecord> {
+    return this.updateNode(ident, (node) => {
+      if (!node.traits.includes(trait)) throw new NotFoundError(`Node ${node.uuid} doesn't have a trait ${trait}`);
+      return { traits: node.traits.filter((t) => t !== trait) };
+    });
+  }
+
+  /**
+   * Applies the processing pipeline's changes: properties, extra, traits and ports, in one
+   * transaction. A MAC that belongs to another node fails it all with a 409.
+   */
+  async applyPatch(nodeUuid: string, patch: NodePatch): Promise<NodeRecord> {
+    return this.db.transaction().execute(async (tx) => {
+      const node = await this.updateNodeIn(tx, nodeUuid, (current) => {
+        const traits = new Set(current.traits);
+        patch.addTraits.forEach((t) => traits.add(t));
+        patch.removeTraits.forEach((t) => traits.delete(t));
+        return {
+          properties: { ...current.properties, ...patch.properties },
+          extra: { ...current.extra, ...patch.extra },
+          traits: [...traits].sort(),
+        };
+      });
       if (patch.removePorts.length) {
-        await tx.deleteFrom('ports').where('node_uuid', '=', nodeUuid).where('address', 'in', patch.removePorts).execute();
+        await tx.deleteFrom('ports').where('node_uuid', '=', node.uuid).where('address', 'in', patch.removePorts).execute();
       }
       for (const port of patch.ports) {
-        const existing = await tx.selectFrom('ports').selectAll().where('address', '=', port.address).executeTakeFirst();
-        if (existing && existing.node_uuid !== nodeUuid) {
-          throw new ConflictError(`MAC ${port.address} already belongs to node ${existing.node_uuid}`);
-        }
-        const values = {
+        const at = now();
+        const kept = {
           pxe_enabled: port.pxe_enabled ? 1 : 0,
-          local_link_connection: JSON.stringify(port.local_link_connection ?? (existing ? JSON.parse(existing.local_link_connection) : {})),
-          physical_network: port.physical_network ?? existing?.physical_network ?? null,
+          ...(port.local_link_connection ? { local_link_connection: JSON.stringify(port.local_link_connection) } : {}),
+          ...(port.physical_network !== undefined ? { physical_network: port.physical_network } : {}),
         };
-        if (existing) {
-          await tx.updateTable('ports').set({ ...values, updated_at: now() }).where('uuid', '=', existing.uuid).execute();
-        } else {
-          await tx
-            .insertInto('ports')
-            .values({ uuid: randomUUID(), node_uuid: nodeUuid, address: port.address, ...values, created_at: now(), updated_at: null })
-            .execute();
+        // One statement, so racing writers cannot both insert: an existing port of this node is updated,
+        // one of another node is left alone (no row written).
+        const result = await tx
+          .insertInto('ports')
+          .values({
+            uuid: randomUUID(),
+            node_uuid: node.uuid,
+            address: port.address,
+            local_link_connection: '{}',
+            physical_network: null,
+            ...kept,
+            created_at: at,
+            updated_at: null,
+          })
+          .onConflict((oc) => oc.column('address').doUpdateSet({ ...kept, updated_at: at }).where('ports.node_uuid', '=', node.uuid))
+          .executeTakeFirst();
+        if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) {
+          const owner = await tx.selectFrom('ports').select('node_uuid').where('address', '=', port.address).executeTakeFirst();
+          throw new ConflictError(`MAC ${port.address} already belongs to node ${owner?.node_uuid ?? 'another node'}`);
         }
       }
+      return node;
     });
-    return node;
   }
 
   async createPort(input: unknown): Promise<PortRecord> {
-    const body = parseOrThrow(PortCreateSchema, input);
+    const body = parseInput(PortCreateSchema, input);
     const node = await this.getNode(body.node_uuid);
     if (!node) throw new InvalidInputError(`node_uuid: node ${body.node_uuid} does not exist`);
     const uuid = randomUUID();
@@ -299,31 +306,37 @@ export class NodeRegistry {
         })
         .execute();
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`address: a port with MAC address ${body.address} already exists`);
+      if (uniqueViolation(err)) throw new ConflictError(`address: a port with MAC address ${body.address} already exists`);
+      // the node was deleted between the check and the insert
+      if (/FOREIGN KEY|foreign key/.test(String(err))) throw new InvalidInputError(`node_uuid: node ${body.node_uuid} does not exist`);
       throw err;
     }
     return this.getPortOrThrow(uuid);
   }
 
   async getPortOrThrow(uuid: string): Promise<PortRecord> {
-    const row = await this.db.selectFrom('ports').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+    const row = UUID_RE.test(uuid) ? await this.db.selectFrom('ports').selectAll().where('uuid', '=', uuid).executeTakeFirst() : undefined;
     if (!row) throw new NotFoundError(`Port ${uuid} could not be found.`);
     return toPort(row);
   }
 
-  async listPorts(nodeUuid?: string): Promise<PortRecord[]> {
-    let q = this.db.selectFrom('ports').selectAll().orderBy('address');
+  /** A node's ports (all ports without a node), in uuid order; `marker` is the last uuid of the previous page. */
+  async listPorts(nodeUuid?: string, query: PortQuery = {}): Promise<PortRecord[]> {
+    let q = this.db.selectFrom('ports').selectAll().orderBy('uuid');
     if (nodeUuid) q = q.where('node_uuid', '=', nodeUuid);
+    if (query.address) q = q.where('address', '=', query.address);
+    if (query.marker) q = q.where('uuid', '>', query.marker);
+    if (query.limit) q = q.limit(query.limit);
     return (await q.execute()).map(toPort);
   }
 
   async deletePort(uuid: string): Promise<void> {
-    const result = await this.db.deleteFrom('ports').where('uuid', '=', uuid).executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) throw new NotFoundError(`Port ${uuid} could not be found.`);
+    const result = UUID_RE.test(uuid) ? await this.db.deleteFrom('ports').where('uuid', '=', uuid).executeTakeFirst() : undefined;
+    if (!result || Number(result.numDeletedRows) === 0) throw new NotFoundError(`Port ${uuid} could not be found.`);
   }
 
   /**
-   * Finds the node an agent reports for, by any of its MACs or its BMC address.
+   * Finds the node an agent reports for, by any of its MACs or its BMC address (IPv4 or IPv6).
    * More than one candidate is an error, never a guess.
    */
   async lookup(macs: string[], bmcAddresses: string[]): Promise<NodeRecord> {
@@ -332,7 +345,7 @@ export class NodeRegistry {
       const rows = await this.db.selectFrom('ports').select('node_uuid').where('address', 'in', macs).execute();
       rows.forEach((r) => uuids.add(r.node_uuid));
     }
-    const addresses = bmcAddresses.filter((a) => a && a !== '0.0.0.0' && a !== '::');
+    const addresses = [...new Set(bmcAddresses.filter((a) => a).map(normalizeHost))].filter((a) => a !== '0.0.0.0' && a !== '::');
     if (addresses.length) {
       const rows = await this.db.selectFrom('nodes').select('uuid').where('bmc_address', 'in', addresses).execute();
       rows.forEach((r) => uuids.add(r.uuid));
@@ -348,7 +361,7 @@ export class NodeRegistry {
     try {
       await this.db.insertInto('rules').values({ uuid, description, body: JSON.stringify(body), created_at }).execute();
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`uuid: rule ${uuid} already exists`);
+      if (uniqueViolation(err)) throw new ConflictError(`uuid: rule ${uuid} already exists`);
       throw err;
     }
     return { uuid, description, body, created_at };
@@ -356,13 +369,13 @@ export class NodeRegistry {
 
   async listRules(): Promise<RuleRecord[]> {
     const rows = await this.db.selectFrom('rules').selectAll().orderBy('created_at').orderBy('uuid').execute();
-    return rows.map((r) => ({ ...r, body: JSON.parse(r.body) }));
+    return rows.map(toRule);
   }
 
   async getRuleOrThrow(uuid: string): Promise<RuleRecord> {
     const row = await this.db.selectFrom('rules').selectAll().where('uuid', '=', uuid).executeTakeFirst();
     if (!row) throw new NotFoundError(`Rule ${uuid} could not be found.`);
-    return { ...row, body: JSON.parse(row.body) };
+    return toRule(row);
   }
 
   async deleteRule(uuid: string): Promise<void> {

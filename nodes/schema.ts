@@ -1,12 +1,11 @@
 import { z } from 'zod';
+import { ProvisionStateSchema } from './provision-states';
+
+// What the registry accepts from outside: nodes, their driver_info, ports, traits and list filters.
 
 export const DRIVERS = ['ipmi', 'redfish', 'fake'] as const;
-export const SECRET_MASK = '******';
-
-/** driver_info keys that are secrets: write-only, shown as ****** on output. */
-export function isSecretKey(key: string): boolean {
-  return /password|secret|token|_key$/i.test(key);
-}
+export const DriverSchema = z.enum(DRIVERS);
+export type Driver = z.infer<typeof DriverSchema>;
 
 const host = z.string().min(1).max(255).regex(/^[A-Za-z0-9.:\-[\]%]+$/, 'must be a host name or IP address');
 
@@ -29,31 +28,65 @@ export const RedfishDriverInfoSchema = z.strictObject({
   redfish_verify_ca: z.union([z.boolean(), z.string()]).optional(),
 });
 
-export const FakeDriverInfoSchema = z.record(z.string(), z.unknown());
+export const JsonObjectSchema = z.record(z.string(), z.unknown());
+export type JsonObject = z.infer<typeof JsonObjectSchema>;
 
-export function driverInfoSchema(driver: (typeof DRIVERS)[number]) {
+export const FakeDriverInfoSchema = JsonObjectSchema;
+
+export function driverInfoSchema(driver: Driver) {
   return { ipmi: IpmiDriverInfoSchema, redfish: RedfishDriverInfoSchema, fake: FakeDriverInfoSchema }[driver];
 }
 
-const jsonObject = z.record(z.string(), z.unknown());
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const NodeNameSchema = z
   .string()
   .min(1)
   .max(255)
   .regex(/^[A-Za-z0-9\-._~]+$/, 'may contain only letters, digits and -._~')
-  .refine((v) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v), 'must not look like a UUID');
+  .refine((v) => !UUID_RE.test(v), 'must not look like a UUID');
+
+export const ResourceClassSchema = z.string().max(80);
+export const MaintenanceReasonSchema = z.string().max(255);
+
+/** The body of PUT /v1/nodes/<node>/maintenance. */
+export const MaintenanceRequestSchema = z.strictObject({ reason: MaintenanceReasonSchema.nullish() });
 
 export const NodeCreateSchema = z.strictObject({
   uuid: z.uuid().optional(),
   name: NodeNameSchema.nullish(),
-  driver: z.enum(DRIVERS),
-  driver_info: jsonObject.default({}),
-  properties: jsonObject.default({}),
-  extra: jsonObject.default({}),
-  resource_class: z.string().max(80).nullish(),
+  driver: DriverSchema,
+  driver_info: JsonObjectSchema.default({}),
+  properties: JsonObjectSchema.default({}),
+  extra: JsonObjectSchema.default({}),
+  resource_class: ResourceClassSchema.nullish(),
 });
 export type NodeCreate = z.infer<typeof NodeCreateSchema>;
+
+/** The node fields an operator may change (by JSON Patch), as they must look after the change. */
+export const NodeUpdateSchema = z.strictObject({
+  name: NodeNameSchema.nullable(),
+  driver: DriverSchema,
+  driver_info: JsonObjectSchema,
+  properties: JsonObjectSchema,
+  extra: JsonObjectSchema,
+  resource_class: ResourceClassSchema.nullable(),
+  maintenance: z.boolean(),
+  maintenance_reason: MaintenanceReasonSchema.nullable(),
+});
+export type NodeUpdate = z.infer<typeof NodeUpdateSchema>;
+
+/** Ironic's trait names: CUSTOM_[A-Z0-9_]+ or a standard (os-traits, upper-case) name. */
+export const TRAIT_PATTERN = /^(?!CUSTOM_$)[A-Z][A-Z0-9_]*$/;
+export const MAX_TRAITS = 50;
+export const TraitSchema = z
+  .string()
+  .max(255)
+  .regex(TRAIT_PATTERN, 'must be CUSTOM_[A-Z0-9_]+ or a standard (upper-case) trait name');
+export const TraitListSchema = z
+  .array(TraitSchema)
+  .max(MAX_TRAITS)
+  .transform((traits) => [...new Set(traits)].sort());
 
 const MAC_RE = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;
 export const MacSchema = z
@@ -73,3 +106,29 @@ export type PortCreate = z.infer<typeof PortCreateSchema>;
 export function normalizeMac(mac: string): string | null {
   return MAC_RE.test(mac) ? mac.toLowerCase().replace(/-/g, ':') : null;
 }
+
+export const MAX_PAGE = 1000;
+const page = {
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
+  marker: z.uuid().optional(),
+};
+
+/** Node list filters (query parameters of GET /v1/nodes). */
+export const NodeFilterSchema = z.strictObject({
+  provision_state: ProvisionStateSchema.optional(),
+  driver: DriverSchema.optional(),
+  resource_class: z.string().optional(),
+  name_prefix: z.string().min(1).optional(),
+  maintenance: z.stringbool().optional(),
+  ...page,
+});
+export type NodeFilter = z.infer<typeof NodeFilterSchema>;
+
+/** Port list filters (query parameters of GET /v1/ports): a node by uuid or name, a MAC. */
+export const PortFilterSchema = z.strictObject({
+  node: z.string().min(1).optional(),
+  node_uuid: z.uuid().optional(),
+  address: MacSchema.optional(),
+  ...page,
+});
+export type PortFilter = z.infer<typeof PortFilterSchema>;

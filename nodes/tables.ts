@@ -14,8 +14,12 @@ export interface NodesTable {
   power_state: string | null;
   provision_state: string;
   target_provision_state: string | null;
+  /** When provision_state last changed (migration 0002). */
+  provision_updated_at: string | null;
   last_error: string | null;
   maintenance: number;
+  /** Why the node is in maintenance (migration 0002). */
+  maintenance_reason: string | null;
   inspection_started_at: string | null;
   inspection_finished_at: string | null;
   created_at: string;

@@ -14,7 +14,8 @@ export const ACTION_NAMES = ['fail', 'set-attribute', 'extend-attribute', 'add-t
 export type ActionName = (typeof ACTION_NAMES)[number];
 
 /** Ironic's trait names: CUSTOM_[A-Z0-9_]+ or a standard (os-traits, upper-case) name. */
-export const TRAIT_PATTERN = /^(?!CUSTOM_$)[A-Z][A-Z0-9_]*$/;
+export { TRAIT_PATTERN } from '../../nodes/schema';
+import { TRAIT_PATTERN } from '../../nodes/schema';
 
 /** Thrown by the `fail` action: the introspection ends with exactly the rule's message. */
 export class RuleFailError extends HookError {

@@ -145,7 +145,7 @@ interface ListOptions {
 
 async function listNodes(ctx: Context, opts: ListOptions): Promise<void> {
   const body = await ctx.nodes.get<{ nodes: NodeBody[] }>('/v1/nodes', {
-    query: { provision_state: opts.provisionState, resource_class: opts.resourceClass, limit: opts.limit },
+    query: { detail: true, provision_state: opts.provisionState, resource_class: opts.resourceClass, limit: opts.limit },
   });
   if (ctx.json) return ctx.printJson(body);
   const rows = (body?.nodes ?? []).map((n) => {

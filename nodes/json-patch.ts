@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../common/errors';
+
+// JSON Patch (RFC 6902) with the operations Ironic accepts: add, replace, remove.
+
+const PointerSchema = z.string().regex(/^(\/([^~]|~[01])*)+$/, 'must be a JSON pointer like /properties/memory_mb');
+
+export const JsonPatchOperationSchema = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('add'), path: PointerSchema, value: z.json() }),
+  z.strictObject({ op: z.literal('replace'), path: PointerSchema, value: z.json() }),
+  z.strictObject({ op: z.literal('remove'), path: PointerSchema }),
+]);
+export type JsonValue = z.infer<ReturnType<typeof z.json>>;
+export type JsonPatchOperation = z.infer<typeof JsonPatchOperationSchema>;
+
+export const JsonPatchSchema = z.array(JsonPatchOperationSchema).min(1);
+export type JsonPatch = z.infer<typeof JsonPatchSchema>;
+
+/** The reference tokens of a JSON pointer, unescaped (~1 is /, ~0 is ~). */
+export function pointerTokens(pointer: string): string[] {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+type Container = Record<string, unknown> | unknown[];
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const has = (o: Record<string, unknown>, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+
+function arrayIndex(array: unknown[], token: string, allowEnd: boolean): number | undefined {
+  if (allowEnd && token === '-') return array.length;
+  if (!/^(0|[1-9][0-9]*)$/.test(token)) return undefined;
+  const index = Number(token);
+  return index < array.length || (allowEnd && index === array.length) ? index : undefined;
+}
+
+function child(container: Container, token: string): unknown {
+  if (Array.isArray(container)) {
+    const index = arrayIndex(container, token, false);
+    return index === undefined ? undefined : container[index];
+  }
+  return has(container, token) ? container[token] : undefined;
+}
+
+function applyOne(doc: Container, operation: JsonPatchOperation): void {
+  const tokens = pointerTokens(operation.path);
+  const last = tokens.pop()!;
+  let parent: unknown = doc;
+  tokens.forEach((token, i) => {
+    const next = isObject(parent) || Array.isArray(parent) ? child(parent, token) : undefined;
+    if (!isObject(next) && !Array.isArray(next)) {
+      const at = '/' + tokens.slice(0, i + 1).join('/');
+      throw new Error(next === undefined ? `${at} does not exist` : `${at} is not an object or array`);
+    }
+    parent = next;
+  });
+  if (Array.isArray(parent)) {
+    const index = arrayIndex(parent, last, operation.op === 'add');
+    if (index === undefined) throw new Error(`${last} is not an index of the array`);
+    if (operation.op === 'add') parent.splice(index, 0, operation.value);
+    else if (operation.op === 'replace') parent[index] = operation.value;
+    else parent.splice(index, 1);
+    return;
+  }
+  if (!isObject(parent)) throw new Error('the parent is not an object or array');
+  if (operation.op !== 'add' && !has(parent, last)) throw new Error('there is nothing to ' + operation.op);
+  if (operation.op === 'remove') delete parent[last];
+  // defineProperty, so a "__proto__" key is data and never the object's prototype
+  else Object.defineProperty(parent, last, { value: operation.value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The document with the patch applied (the input is left as is); a 400 names the failing operation and path. */
+export function applyJsonPatch<T extends object>(doc: T, patch: JsonPatch): T {
+  const out = structuredClone(doc);
+  patch.forEach((operation, i) => {
+    try {
+      applyOne(out as Container, operation);
+    } catch (err) {
+      throw new InvalidInputError(`patch[${i}] ${operation.op} ${operation.path}: ${(err as Error).message}`);
+    }
+  });
+  return out;
+}

@@ -1,0 +1,81 @@
+import { InvalidInputError } from '../common/errors';
+import { applyJsonPatch, pointerTokens, type JsonPatch, type JsonValue } from './json-patch';
+import { parseInput } from '../common/validation';
+import type { NodeChanges, NodeRecord } from './records';
+import { driverInfoSchema, NodeUpdateSchema, type NodeUpdate } from './schema';
+import { keepMaskedSecrets } from './secrets';
+
+// An operator's PATCH of a node, as Ironic takes it: JSON Patch on the node's writable fields.
+
+/** Writable fields and what `remove` of the whole field leaves (driver cannot be removed). */
+const REMOVED: Record<keyof NodeUpdate, JsonValue | undefined> = {
+  name: null,
+  driver: undefined,
+  driver_info: {},
+  properties: {},
+  extra: {},
+  resource_class: null,
+  maintenance: false,
+  maintenance_reason: null,
+};
+
+/** Fields a node shows but an operator cannot patch, with where to change them instead. */
+const READ_ONLY: Record<string, string> = {
+  uuid: '',
+  power_state: '',
+  last_error: '',
+  inspection_started_at: '',
+  inspection_finished_at: '',
+  provision_updated_at: '',
+  created_at: '',
+  updated_at: '',
+  instance_uuid: '',
+  traits: 'use PUT/DELETE /v1/nodes/<node>/traits',
+  provision_state: 'use PUT /v1/nodes/<node>/states/provision',
+  target_provision_state: 'use PUT /v1/nodes/<node>/states/provision',
+};
+
+const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+
+function writableField(path: string): keyof NodeUpdate {
+  const field = pointerTokens(path)[0];
+  if (own(REMOVED, field)) return field as keyof NodeUpdate;
+  if (!own(READ_ONLY, field)) throw new InvalidInputError(`${path}: nodes have no field "${field}"`);
+  throw new InvalidInputError(`${path}: "${field}" is read-only${READ_ONLY[field] ? `; ${READ_ONLY[field]}` : ''}`);
+}
+
+/**
+ * The changes a JSON Patch makes to a node, validated: a 400 names the operation or field at
+ * fault. Secrets written back as ****** keep their stored value. Pure, so an optimistic writer
+ * can apply it again to a fresher record.
+ */
+export function patchNode(node: NodeRecord, patch: JsonPatch): NodeChanges {
+  const fields = patch.map((op) => writableField(op.path));
+  const rewritten = patch.map((op, i) => {
+    if (op.op !== 'remove' || pointerTokens(op.path).length > 1) return op;
+    const removed = REMOVED[fields[i]];
+    if (removed === undefined) throw new InvalidInputError(`${op.path}: "${fields[i]}" is required and cannot be removed`);
+    return { op: 'replace' as const, path: op.path, value: removed };
+  });
+  const current: NodeUpdate = {
+    name: node.name,
+    driver: node.driver,
+    driver_info: node.driver_info,
+    properties: node.properties,
+    extra: node.extra,
+    resource_class: node.resource_class,
+    maintenance: node.maintenance,
+    maintenance_reason: node.maintenance_reason,
+  };
+  const patched = applyJsonPatch(current, rewritten) as Record<string, unknown>;
+  const touchesBmc = fields.includes('driver_info') || fields.includes('driver');
+  if (touchesBmc && patched.driver_info && typeof patched.driver_info === 'object' && !Array.isArray(patched.driver_info)) {
+    patched.driver_info = keepMaskedSecrets(patched.driver_info as Record<string, unknown>, node.driver_info);
+  }
+  const next = parseInput(NodeUpdateSchema, patched);
+  if (touchesBmc) next.driver_info = parseInput(driverInfoSchema(next.driver), next.driver_info, 'driver_info');
+  const changes: NodeChanges = {};
+  for (const field of new Set(fields)) Object.assign(changes, { [field]: next[field] });
+  if (touchesBmc) Object.assign(changes, { driver: next.driver, driver_info: next.driver_info });
+  return changes;
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../common/errors';
+
+// Ironic's provision state machine, the part that enrolling and inspecting use:
+//
+//   enroll --manage--> verifying --(BMC answers)--> manageable
+//                                --(BMC fails)----> enroll, with last_error
+//   manageable --inspect--> inspecting --> manageable | inspect failed
+//   inspect failed --inspect--> inspecting;  inspect failed --manage--> manageable
+//   manageable --provide--> available;  available --manage--> manageable
+
+export const PROVISION_STATES = ['enroll', 'verifying', 'manageable', 'inspecting', 'inspect failed', 'available'] as const;
+export const ProvisionStateSchema = z.enum(PROVISION_STATES);
+export type ProvisionState = z.infer<typeof ProvisionStateSchema>;
+
+export const PROVISION_TARGETS = ['manage', 'provide', 'inspect'] as const;
+export const ProvisionTargetSchema = z.enum(PROVISION_TARGETS);
+export type ProvisionTarget = z.infer<typeof ProvisionTargetSchema>;
+
+/** The body of PUT /v1/nodes/<id>/states/provision. */
+export const ProvisionRequestSchema = z.strictObject({ target: ProvisionTargetSchema });
+
+export interface ProvisionStep {
+  provision_state: ProvisionState;
+  target_provision_state: ProvisionState | null;
+}
+
+const verifying: ProvisionStep = { provision_state: 'verifying', target_provision_state: 'manageable' };
+const inspecting: ProvisionStep = { provision_state: 'inspecting', target_provision_state: 'manageable' };
+const settled = (state: ProvisionState): ProvisionStep => ({ provision_state: state, target_provision_state: null });
+
+const TRANSITIONS: Record<ProvisionTarget, Partial<Record<ProvisionState, ProvisionStep>>> = {
+  manage: {
+    enroll: verifying,
+    // A verification cut short (the API restarted mid-way) can be started again.
+    verifying,
+    'inspect failed': settled('manageable'),
+    available: settled('manageable'),
+  },
+  provide: { manageable: settled('available') },
+  inspect: { manageable: inspecting, 'inspect failed': inspecting },
+};
+
+/** Where the asynchronous states end, on success and on failure. */
+export const OUTCOMES = {
+  verifying: { success: 'manageable', failure: 'enroll' },
+  inspecting: { success: 'manageable', failure: 'inspect failed' },
+} as const satisfies Record<string, { success: ProvisionState; failure: ProvisionState }>;
+export type TransientState = keyof typeof OUTCOMES;
+
+/** True while an asynchronous step runs: the node cannot be deleted then (unless in maintenance). */
+export function isTransient(state: string): state is TransientState {
+  return Object.prototype.hasOwnProperty.call(OUTCOMES, state);
+}
+
+/** Targets that may be requested from a state. */
+export function allowedTargets(state: string): ProvisionTarget[] {
+  return PROVISION_TARGETS.filter((target) => TRANSITIONS[target][state as ProvisionState]);
+}
+
+/** The step that `target` starts from `state`, or a 400 that names the targets allowed there. */
+export function nextStep(nodeUuid: string, state: string, target: ProvisionTarget): ProvisionStep {
+  const step = TRANSITIONS[target][state as ProvisionState];
+  if (step) return step;
+  const allowed = allowedTargets(state);
+  throw new InvalidInputError(
+    `The requested action "${target}" can not be performed on node "${nodeUuid}" while it is in state "${state}"; ` +
+      (allowed.length ? `allowed actions from "${state}": ${allowed.join(', ')}` : `no action is allowed from "${state}"`),
+  );
+}
