@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { log } from '@temporalio/activity';
-import { IntrospectionDataSchema } from '../common/inventory';
+import { IntrospectionDataSchema, RamdiskErrorSchema } from '../common/inventory';
 import { describeZodError } from '../common/validation';
 import type { ActivityDeps } from './deps';
 import { HookError, type HookContext, type HookNode } from './hooks/types';
@@ -27,6 +27,11 @@ export function processingActivities(deps: ActivityDeps) {
         throw ApplicationFailure.nonRetryable(`no raw introspection data stored for node ${nodeUuid}`, 'NoData');
       }
       const parsed = IntrospectionDataSchema.safeParse(raw);
+      const ramdisk = RamdiskErrorSchema.safeParse(raw);
+      if (!parsed.success && ramdisk.success) {
+        // No inventory to process: only the ramdisk_error hook has anything to say.
+        throw ApplicationFailure.nonRetryable(`hook ramdisk_error: Ramdisk reported error: ${ramdisk.data.error}`, 'ProcessingError');
+      }
       if (!parsed.success) {
         throw ApplicationFailure.nonRetryable(`stored data is invalid: ${describeZodError(parsed.error)}`, 'InvalidData');
       }

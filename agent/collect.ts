@@ -52,15 +52,25 @@ export async function runCollectors(names: string[], ctx: CollectorContext): Pro
   const durationMs = Date.now() - started;
   if (error) {
     ctx.log.error('collection broken', { error });
-    return { payload: errorPayload(error, data, collectorErrors), broken: true, error, collectorErrors, durationMs };
+    return { payload: errorPayload(error, data, collectorErrors, ctx), broken: true, error, collectorErrors, durationMs };
   }
   ctx.log.info('collection finished', { ms: durationMs, failed_collectors: Object.keys(collectorErrors).join(',') || null });
   return { payload: data, broken: false, error: null, collectorErrors, durationMs };
 }
 
-/** What IPA sends when the ramdisk broke: the error, plus the logs when we have them. */
-export function errorPayload(error: string, data: Payload = {}, collectorErrors: Record<string, string> = {}): Payload {
+/**
+ * What IPA sends when the ramdisk broke: the error, plus the logs when we have them, and
+ * what little identifies this machine (PXE MAC, BMC address) so the server can record it.
+ */
+export function errorPayload(
+  error: string,
+  data: Payload = {},
+  collectorErrors: Record<string, string> = {},
+  identity: { bootif: string | null; bmcAddress: string | null } = { bootif: null, bmcAddress: null },
+): Payload {
   const payload: Payload = { error };
+  if (identity.bootif) payload.boot_interface = identity.bootif;
+  if (identity.bmcAddress) payload.inventory = { bmc_address: identity.bmcAddress };
   if (Object.keys(collectorErrors).length) payload.collector_errors = collectorErrors;
   if (typeof data.logs === 'string') payload.logs = data.logs;
   return payload;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { Router, type Request } from 'express';
 import type { Config } from '../common/config';
-import { IntrospectionDataSchema } from '../common/inventory';
+import { IntrospectionDataSchema, RamdiskErrorSchema } from '../common/inventory';
 import type { NodeRegistry } from '../nodes';
 import { parseRule } from '../activities/rules/schema';
 import { InvalidInputError } from '../common/errors';
@@ -84,7 +84,9 @@ export function inspectorRoutes(config: Config, introspections: Introspections, 
   });
 
   router.post('/v1/continue', express.json({ limit: config.CONTINUE_BODY_LIMIT }), async (req, res) => {
-    const data = parseInput(IntrospectionDataSchema, req.body);
+    // A ramdisk that broke sends only its error and what identifies it; the workflow records the error.
+    const brokeRamdisk = typeof req.body?.error === 'string' && req.body.error !== '' && !IntrospectionDataSchema.safeParse(req.body).success;
+    const data = brokeRamdisk ? parseInput(RamdiskErrorSchema, req.body) : parseInput(IntrospectionDataSchema, req.body);
     const node = await introspections.deliver(data);
     res.json({ uuid: node.uuid });
   });

@@ -11,7 +11,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../common/config';
 import { ConflictError, NotFoundError } from '../common/errors';
 import type { IntrospectionStatusBody } from '../common/api-types';
-import type { IntrospectionData } from '../common/inventory';
+import type { IntrospectionData, RamdiskError } from '../common/inventory';
 import { objectNames, type ObjectStore } from '../activities/storage';
 import type { NodeRecord, NodeRegistry } from '../nodes';
 import { normalizeMac } from '../nodes/schema';
@@ -120,11 +120,11 @@ export class Introspections {
   }
 
   /** The agent's callback: find the node, store the raw data, hand it to the waiting workflow. */
-  async deliver(data: IntrospectionData): Promise<NodeRecord> {
-    const macs = data.inventory.interfaces
-      .map((i) => (i.mac_address ? normalizeMac(i.mac_address) : null))
+  async deliver(data: IntrospectionData | RamdiskError): Promise<NodeRecord> {
+    const macs = [...(data.inventory?.interfaces ?? []).map((i) => i.mac_address), data.boot_interface]
+      .map((mac) => (mac ? normalizeMac(mac) : null))
       .filter((m): m is string => m !== null);
-    const bmc = [data.inventory.bmc_address, data.inventory.bmc_v6address].filter((a): a is string => !!a);
+    const bmc = [data.inventory?.bmc_address, data.inventory?.bmc_v6address].filter((a): a is string => !!a);
     const node = await this.registry.lookup(macs, bmc);
     const handle = this.client.workflow.getHandle(introspectionWorkflowId(node.uuid));
     const description = await this.describe(node.uuid);

@@ -97,3 +97,20 @@ export type Cpu = z.infer<typeof CpuSchema>;
 export type Disk = z.infer<typeof DiskSchema>;
 export type Inventory = z.infer<typeof InventorySchema>;
 export type IntrospectionData = z.infer<typeof IntrospectionDataSchema>;
+
+/**
+ * What an agent posts when the ramdisk itself broke: no usable inventory, only the error and
+ * what identifies the machine (its PXE MAC as boot_interface, maybe its BMC address).
+ */
+export const RamdiskErrorSchema = z.looseObject({
+  error: z.string().min(1),
+  boot_interface: optionalString,
+  inventory: z
+    .looseObject({
+      bmc_address: optionalString,
+      bmc_v6address: optionalString,
+      interfaces: z.array(z.looseObject({ mac_address: z.string().nullish() })).optional(),
+    })
+    .optional(),
+});
+export type RamdiskError = z.infer<typeof RamdiskErrorSchema>;

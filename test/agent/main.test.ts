@@ -98,9 +98,11 @@ test('collection broken: exit 1, the error is still reported', async () => {
   };
   expect(await main(argv('--callback-url', server.url), t.deps)).toBe(EXIT.COLLECTION_FAILED);
   expect(server.received).toHaveLength(1);
+  // The error, and what identifies the machine so the server can record it against the node.
   expect(JSON.parse(server.received[0].body)).toEqual({
     error: 'inventory collection failed: no hostname',
     collector_errors: { default: 'no hostname' },
+    boot_interface: 'aa:bb:cc:dd:ee:01',
   });
 });
 

@@ -162,7 +162,7 @@ describe('node list / show', () => {
     });
     const h = harness({ nodeApi: api });
     expect(await h.run('node', 'list', '--provision-state', 'manageable', '--resource-class', 'baremetal', '--limit', '10')).toBe(0);
-    expect(api.requests[0].query).toEqual({ provision_state: 'manageable', resource_class: 'baremetal', limit: '10' });
+    expect(api.requests[0].query).toEqual({ detail: 'true', provision_state: 'manageable', resource_class: 'baremetal', limit: '10' });
     const lines = h.stdout.text.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^UUID\s+NAME\s+PROVISION STATE\s+POWER\s+CPUS\s+MEMORY_MB\s+LOCAL_GB$/);
     expect(lines[1]).toMatch(new RegExp(`^${UUID}\\s+rack1-u07\\s+enroll\\s+power off\\s+16\\s+65536\\s+446$`));

@@ -18,12 +18,12 @@ beforeAll(async () => {
   stack = await startStack(17233, { INTROSPECTION_TIMEOUT: '12', CONTINUE_BODY_LIMIT: '1mb' });
   rack = await SimRack.start({
     dir: path.join(stack.dataDir, 'rack'),
-    count: 2,
+    count: 3,
     prefix: 'ite',
     net: 31,
     inspectorPort: stack.api.inspectorPort,
     password: PASSWORD,
-    failBoots: { 2: 100 }, // node 2's ramdisk never comes up: its agent never calls back
+    failBoots: { 2: 100, 3: 100 }, // nodes 2 and 3: no agent calls back on its own
   });
 }, 180000);
 
@@ -132,6 +132,20 @@ test('an introspection whose agent never calls back times out and powers the nod
   expect(shown.body.last_error).toBe(status.error);
 }, 120000);
 
+test("a ramdisk's own error ends the introspection with it, and the node powered off", async () => {
+  const node = rack.nodes[2];
+  const uuid = await enroll(node);
+  expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/${uuid}`)).status).toBe(202);
+  await waitFor('the node to wait', async () => ((await http('GET', `${stack.inspectorUrl}/v1/introspection/${uuid}`)).body.state === 'waiting' ? true : undefined), 20000);
+  // What the agent sends when collection broke: the error and what identifies the machine.
+  const res = await http('POST', `${stack.inspectorUrl}/v1/continue`, { error: 'inventory collection failed: no disks', boot_interface: node.mac });
+  expect(res.status).toBe(200);
+  expect(res.body.uuid).toBe(uuid);
+  const { status } = await watchUntilFinished(uuid, 30000);
+  expect(status).toMatchObject({ state: 'error', error: 'hook ramdisk_error: Ramdisk reported error: inventory collection failed: no disks' });
+  expect(ipmitool(node, 'power', 'status')).toMatch(/Chassis Power is off/);
+});
+
 test('no BMC password reaches Temporal history', async () => {
   const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
   const client = new Client({ connection });
@@ -144,7 +158,7 @@ test('no BMC password reaches Temporal history', async () => {
     histories++;
   }
   await connection.close();
-  expect(histories).toBe(2);
+  expect(histories).toBe(3);
 });
 
 describe('the agent callback rejects what it cannot use', () => {

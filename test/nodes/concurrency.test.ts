@@ -90,8 +90,9 @@ describeEachDatabase('concurrent writers', (db) => {
       operatorRounds += 1;
       const byWorker = Object.keys(patched.properties).filter((k) => k.startsWith('worker_')).length;
       if (byWorker > 0 && byWorker < workerRounds) overlapped += 1;
-      // better-sqlite3 answers without I/O: let the event loop see the worker exit
-      await new Promise((resolve) => setImmediate(resolve));
+      // better-sqlite3 answers without I/O: pause so the event loop sees the worker exit and a
+      // tight loop here cannot starve the other process of the database lock.
+      await new Promise((resolve) => setTimeout(resolve, 1));
     }
     await worker;
     expect(overlapped).toBeGreaterThan(0);
