@@ -40,6 +40,11 @@ export interface SimNode {
   netns: string | null;
 }
 
+/** The node's `driver_info` for enrolling it (the password may be overridden to simulate a wrong one). */
+export function ipmiDriverInfo(node: SimNode, password = node.password) {
+  return { ipmi_address: node.bmcAddress, ipmi_port: node.bmcPort, ipmi_username: node.username, ipmi_password: password };
+}
+
 function hex2(n: number): string {
   return n.toString(16).padStart(2, '0');
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { SimRack } from '../../sim/rack';
+import { ipmiDriverInfo, SimRack } from '../../sim/rack';
 import { http, startStack, waitFor, type Stack } from '../support/stack';
 
 // A 12-node simulated rack introspected in bulk with concurrency 4, with injected failures:
@@ -25,12 +25,7 @@ beforeAll(async () => {
     const created = await http('POST', `${stack.nodeUrl}/v1/nodes`, {
       name: node.name,
       driver: 'ipmi',
-      driver_info: {
-        ipmi_address: node.bmcAddress,
-        ipmi_port: node.bmcPort,
-        ipmi_username: node.username,
-        ipmi_password: node.index === 3 ? 'wrong-password' : node.password,
-      },
+      driver_info: ipmiDriverInfo(node, node.index === 3 ? 'wrong-password' : node.password),
       extra: { rack: 'r35' },
     });
     expect(created.status).toBe(201);

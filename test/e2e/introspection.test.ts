@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
 import { objectStoreFor } from '../../common/services';
 import { objectNames } from '../../activities/storage';
-import { SimRack, type SimNode } from '../../sim/rack';
+import { ipmiDriverInfo, SimRack, type SimNode } from '../../sim/rack';
 import { http, startStack, waitFor, type Stack } from '../support/stack';
 
 // The walking skeleton end to end: real Temporal, real S3 (versitygw), real IPMI BMCs
@@ -36,7 +36,7 @@ async function enroll(node: SimNode) {
   const created = await http('POST', `${stack.nodeUrl}/v1/nodes`, {
     name: node.name,
     driver: 'ipmi',
-    driver_info: { ipmi_address: node.bmcAddress, ipmi_port: node.bmcPort, ipmi_username: node.username, ipmi_password: node.password },
+    driver_info: ipmiDriverInfo(node),
   });
   expect(created.status).toBe(201);
   const port = await http('POST', `${stack.nodeUrl}/v1/ports`, { node_uuid: created.body.uuid, address: node.mac.toUpperCase() });

@@ -2,7 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { SimRack } from '../../sim/rack';
+import { ipmiDriverInfo, SimRack } from '../../sim/rack';
 import { http, startStack, waitFor, type Stack } from '../support/stack';
 
 // The operator's own `openstack baremetal ...` commands, unchanged, against Introspector:
@@ -48,7 +48,7 @@ describeIfPython('openstack baremetal commands against Introspector', () => {
       const created = await http('POST', `${stack.nodeUrl}/v1/nodes`, {
         name: node.name,
         driver: 'ipmi',
-        driver_info: { ipmi_address: node.bmcAddress, ipmi_port: node.bmcPort, ipmi_username: node.username, ipmi_password: node.password },
+        driver_info: ipmiDriverInfo(node),
       });
       expect(created.status).toBe(201);
       expect((await http('POST', `${stack.nodeUrl}/v1/ports`, { node_uuid: created.body.uuid, address: node.mac })).status).toBe(201);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { SimRack, type SimNode } from '../../sim/rack';
+import { ipmiDriverInfo, SimRack, type SimNode } from '../../sim/rack';
 import { http, startStack, waitFor, type Stack } from '../support/stack';
 
 // Processing on the simulated node: hooks fill properties, capabilities and ports,
@@ -62,7 +62,7 @@ test('introspection fills properties, capabilities, ports and rule traits', asyn
   const created = await http('POST', `${stack.nodeUrl}/v1/nodes`, {
     name: node.name,
     driver: 'ipmi',
-    driver_info: { ipmi_address: node.bmcAddress, ipmi_port: node.bmcPort, ipmi_username: node.username, ipmi_password: node.password },
+    driver_info: ipmiDriverInfo(node),
   });
   uuid = created.body.uuid;
   expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/${uuid}`)).status).toBe(202);
