@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import type { Config } from '../common/config';
+import { findTool } from '../common/tools';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
 
 /** A child process this program started and stops. */
@@ -99,4 +101,47 @@ export async function startVersitygw(o: VersitygwOptions): Promise<Service> {
   const service = startService('versitygw', o.binary, ['--port', `${o.host}:${o.port}`, 'posix', o.dir], o.logFile, env);
   await waitForPort('versitygw', o.host, o.port, service.child, 30000, o.logFile);
   return service;
+}
+
+/**
+ * The Temporal dev server and versitygw for this config, those asked for: the server's SQLite
+ * file, the S3 directory and their logs go under INTROSPECTOR_DATA_DIR.
+ */
+export async function startBackingServices(
+  config: Config,
+  options: { uiPort: number; temporal: boolean; s3: boolean; onStart?: (name: string) => void },
+): Promise<Service[]> {
+  const dataDir = config.INTROSPECTOR_DATA_DIR;
+  const services: Service[] = [];
+  try {
+    if (options.temporal) {
+      options.onStart?.('Temporal dev server');
+      services.push(
+        await startTemporal({
+          binary: findTool('temporal', config.INTROSPECTOR_TOOLS_DIR),
+          ...hostPort(config.TEMPORAL_ADDRESS),
+          uiPort: options.uiPort,
+          dbFile: path.join(dataDir, 'temporal.sqlite'),
+          logFile: path.join(dataDir, 'logs', 'temporal.log'),
+        }),
+      );
+    }
+    if (options.s3) {
+      options.onStart?.('versitygw (S3)');
+      services.push(
+        await startVersitygw({
+          binary: findTool('versitygw', config.INTROSPECTOR_TOOLS_DIR),
+          ...hostPort(config.S3_ENDPOINT),
+          dir: path.join(dataDir, 's3'),
+          accessKey: config.S3_ACCESS_KEY,
+          secretKey: config.S3_SECRET_KEY,
+          logFile: path.join(dataDir, 'logs', 'versitygw.log'),
+        }),
+      );
+    }
+  } catch (err) {
+    for (const s of services.reverse()) await s.stop();
+    throw err;
+  }
+  return services;
 }

@@ -1,10 +1,8 @@
-import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../api/server';
 import type { Config } from '../common/config';
-import { findTool } from '../common/tools';
 import { createWorkers, type Workers } from '../worker/create-worker';
-import { hostPort, startTemporal, startVersitygw, type Service } from './services';
+import { startBackingServices, type Service } from './services';
 
 let runtimeInstalled = false;
 /** Worker logs at WARN, so the output shows failures rather than every activity. */
@@ -33,7 +31,6 @@ export interface Stack {
  */
 export async function startStack(config: Config, options: { uiPort: number; quiet?: boolean }): Promise<Stack> {
   if (options.quiet) installQuietRuntime();
-  const dataDir = config.INTROSPECTOR_DATA_DIR;
   const services: Service[] = [];
   let workers: Workers | undefined;
   let running: Promise<void> | undefined;
@@ -46,25 +43,7 @@ export async function startStack(config: Config, options: { uiPort: number; quie
     for (const s of services.reverse()) await s.stop();
   };
   try {
-    services.push(
-      await startTemporal({
-        binary: findTool('temporal', config.INTROSPECTOR_TOOLS_DIR),
-        ...hostPort(config.TEMPORAL_ADDRESS),
-        uiPort: options.uiPort,
-        dbFile: path.join(dataDir, 'temporal.sqlite'),
-        logFile: path.join(dataDir, 'logs', 'temporal.log'),
-      }),
-    );
-    services.push(
-      await startVersitygw({
-        binary: findTool('versitygw', config.INTROSPECTOR_TOOLS_DIR),
-        ...hostPort(config.S3_ENDPOINT),
-        dir: path.join(dataDir, 's3'),
-        accessKey: config.S3_ACCESS_KEY,
-        secretKey: config.S3_SECRET_KEY,
-        logFile: path.join(dataDir, 'logs', 'versitygw.log'),
-      }),
-    );
+    services.push(...(await startBackingServices(config, { uiPort: options.uiPort, temporal: true, s3: true })));
     api = await startApi(config);
     workers = await createWorkers(config);
     running = workers.run();

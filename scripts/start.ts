@@ -3,8 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../common/config';
-import { findTool } from '../common/tools';
-import { hostPort, startService, startTemporal, startVersitygw, waitForPort, type Service } from './services';
+import { startBackingServices, startService, waitForPort, type Service } from './services';
 
 const TSX = path.resolve(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
@@ -27,35 +26,14 @@ async function main() {
 
   try {
     // An address or endpoint given in the environment means "use that one", not "start one".
-    if (!process.env.TEMPORAL_ADDRESS) {
-      const { host, port } = hostPort(config.TEMPORAL_ADDRESS);
-      console.log('starting Temporal dev server...');
-      services.push(
-        await startTemporal({
-          binary: findTool('temporal', config.INTROSPECTOR_TOOLS_DIR),
-          host,
-          port,
-          uiPort: config.TEMPORAL_UI_PORT,
-          dbFile: path.join(dataDir, 'temporal.sqlite'),
-          logFile: path.join(logs, 'temporal.log'),
-        }),
-      );
-    }
-    if (!process.env.S3_ENDPOINT) {
-      const { host, port } = hostPort(config.S3_ENDPOINT);
-      console.log('starting versitygw (S3)...');
-      services.push(
-        await startVersitygw({
-          binary: findTool('versitygw', config.INTROSPECTOR_TOOLS_DIR),
-          host,
-          port,
-          dir: path.join(dataDir, 's3'),
-          accessKey: config.S3_ACCESS_KEY,
-          secretKey: config.S3_SECRET_KEY,
-          logFile: path.join(logs, 'versitygw.log'),
-        }),
-      );
-    }
+    services.push(
+      ...(await startBackingServices(config, {
+        uiPort: config.TEMPORAL_UI_PORT,
+        temporal: !process.env.TEMPORAL_ADDRESS,
+        s3: !process.env.S3_ENDPOINT,
+        onStart: (name) => console.log(`starting ${name}...`),
+      })),
+    );
     const env = { ...process.env, INTROSPECTOR_DATA_DIR: dataDir };
     const api = startService('api', process.execPath, [TSX, path.resolve(__dirname, '..', 'api', 'main.ts')], path.join(logs, 'api.log'), env);
     services.push(api);
