@@ -1,3 +1,5 @@
+import type { NodeRecord } from '../nodes';
+import { INTROSPECTABLE_STATES } from '../nodes/provision-states';
 import type { BulkSelector } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
 
@@ -5,6 +7,17 @@ export interface Selection {
   nodes: { uuid: string; name: string | null }[];
   /** Names or uuids in an explicit list that match no node. */
   missing: string[];
+  /** Nodes selected but not to be introspected, and why. */
+  refused: { uuid: string; name: string | null; reason: string }[];
+}
+
+/** Splits matched nodes into those that may be introspected and those refused (e.g. available ones). */
+function screen(nodes: NodeRecord[]): Pick<Selection, 'nodes' | 'refused'> {
+  const ok = nodes.filter((n) => INTROSPECTABLE_STATES.includes(n.provision_state));
+  const refused = nodes
+    .filter((n) => !INTROSPECTABLE_STATES.includes(n.provision_state))
+    .map((n) => ({ uuid: n.uuid, name: n.name, reason: `provision state ${n.provision_state} cannot be introspected` }));
+  return { nodes: ok.map((n) => ({ uuid: n.uuid, name: n.name })), refused };
 }
 
 export function selectionActivities(deps: ActivityDeps) {
@@ -12,18 +25,14 @@ export function selectionActivities(deps: ActivityDeps) {
     /** The nodes a bulk run covers, in a stable order (explicit list order, else by name). */
     async selectNodes(selector: BulkSelector): Promise<Selection> {
       if (selector.nodes?.length) {
-        const nodes: Selection['nodes'] = [];
+        const found = new Map<string, NodeRecord>();
         const missing: string[] = [];
-        const seen = new Set<string>();
         for (const ident of selector.nodes) {
           const node = await deps.registry.getNode(ident);
           if (!node) missing.push(ident);
-          else if (!seen.has(node.uuid)) {
-            seen.add(node.uuid);
-            nodes.push({ uuid: node.uuid, name: node.name });
-          }
+          else if (!found.has(node.uuid)) found.set(node.uuid, node);
         }
-        return { nodes, missing };
+        return { ...screen([...found.values()]), missing };
       }
       const all = await deps.registry.listNodes({
         provision_state: selector.allManageable ? 'manageable' : undefined,
@@ -32,9 +41,8 @@ export function selectionActivities(deps: ActivityDeps) {
       });
       const nodes = all
         .filter((n) => selector.rack === undefined || n.extra.rack === selector.rack)
-        .sort((a, b) => (a.name ?? a.uuid).localeCompare(b.name ?? b.uuid))
-        .map((n) => ({ uuid: n.uuid, name: n.name }));
-      return { nodes, missing: [] };
+        .sort((a, b) => (a.name ?? a.uuid).localeCompare(b.name ?? b.uuid));
+      return { ...screen(nodes), missing: [] };
     },
   };
 }

@@ -9,11 +9,12 @@ import {
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../common/config';
-import { ConflictError, NotFoundError } from '../common/errors';
+import { ConflictError, InvalidInputError, NotFoundError } from '../common/errors';
 import type { IntrospectionStatusBody } from '../common/api-types';
 import type { IntrospectionData, RamdiskError } from '../common/inventory';
 import { objectNames, type ObjectStore } from '../activities/storage';
 import type { NodeRecord, NodeRegistry } from '../nodes';
+import { INTROSPECTABLE_STATES } from '../nodes/provision-states';
 import { normalizeMac } from '../nodes/schema';
 import {
   deliverDataUpdate,
@@ -45,6 +46,11 @@ export class Introspections {
   async start(ident: string): Promise<NodeRecord> {
     const node = await this.registry.getNodeOrThrow(ident);
     if (node.maintenance) throw new ConflictError(`node ${node.uuid} is in maintenance mode`);
+    if (!INTROSPECTABLE_STATES.includes(node.provision_state)) {
+      throw new InvalidInputError(
+        `Invalid provision state for introspection: "${node.provision_state}", valid states are "${INTROSPECTABLE_STATES.join('", "')}"`,
+      );
+    }
     const input: IntrospectNodeInput = {
       nodeUuid: node.uuid,
       timeoutSeconds: this.config.INTROSPECTION_TIMEOUT,

@@ -13,6 +13,9 @@ export const PROVISION_STATES = ['enroll', 'verifying', 'manageable', 'inspectin
 export const ProvisionStateSchema = z.enum(PROVISION_STATES);
 export type ProvisionState = z.infer<typeof ProvisionStateSchema>;
 
+/** States from which introspection may start (ironic-inspector's): never a node that is available or deployed. */
+export const INTROSPECTABLE_STATES: readonly string[] = ['enroll', 'manageable', 'inspecting', 'inspect failed'];
+
 export const PROVISION_TARGETS = ['manage', 'provide', 'inspect'] as const;
 export const ProvisionTargetSchema = z.enum(PROVISION_TARGETS);
 export type ProvisionTarget = z.infer<typeof ProvisionTargetSchema>;

@@ -77,10 +77,11 @@ export async function bulkIntrospection(input: BulkInput): Promise<BulkProgress>
   if (!queue) {
     const selection = await registry.selectNodes(input.selector);
     queue = selection.nodes;
-    for (const ident of selection.missing) {
-      outcomes.set(ident, { uuid: ident, name: null, state: 'skipped', error: 'no such node', startedAt: null, finishedAt: null });
-    }
-    total = queue.length + selection.missing.length;
+    const skip = (uuid: string, name: string | null, error: string) =>
+      outcomes.set(uuid, { uuid, name, state: 'skipped', error, startedAt: null, finishedAt: null });
+    selection.missing.forEach((ident) => skip(ident, null, 'no such node'));
+    selection.refused.forEach((n) => skip(n.uuid, n.name, n.reason));
+    total = queue.length + selection.missing.length + selection.refused.length;
   }
   report();
 

@@ -125,7 +125,12 @@ test('a node already being introspected is skipped; aborting a bulk powers its n
   fs.writeFileSync(path.join(n10.dir, 'fail-boots'), '1000');
   expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/${n9.name}`)).status).toBe(202);
 
-  const started = await http('POST', `${stack.inspectorUrl}/v1/introspection`, { nodes: [n9.name, n10.name, 'no-such-node'], concurrency: 2 });
+  // Node 1 is handed over (available): a bulk run must not reboot it.
+  const n1 = rack.nodes[0];
+  expect((await http('PUT', `${stack.nodeUrl}/v1/nodes/${n1.name}/states/provision`, { target: 'provide' })).status).toBe(202);
+  await waitFor('node 1 to be available', async () => ((await http('GET', `${stack.nodeUrl}/v1/nodes/${n1.name}`)).body.provision_state === 'available' ? true : undefined), 10000);
+
+  const started = await http('POST', `${stack.inspectorUrl}/v1/introspection`, { nodes: [n9.name, n10.name, 'no-such-node', n1.name], concurrency: 2 });
   const bulkId = started.body.bulk_id;
   await waitFor(
     'node 10 to wait for its agent',
@@ -144,6 +149,8 @@ test('a node already being introspected is skipped; aborting a bulk powers its n
   expect(final.state).toBe('aborted');
   expect(byName.get(n9.name)).toMatchObject({ state: 'skipped', error: 'already being introspected' });
   expect(byName.get('no-such-node')).toMatchObject({ state: 'skipped', error: 'no such node' });
+  expect(byName.get(n1.name)).toMatchObject({ state: 'skipped', error: 'provision state available cannot be introspected' });
+  expect(final).toMatchObject({ total: 4, skipped: 3, failed: 1 });
   expect(byName.get(n10.name)).toMatchObject({ state: 'failed', error: expect.stringMatching(/Canceled by operator/) });
   expect(rack.powerState(n10)).toBe('off');
   expect(rack.agentRunning(n10)).toBe(false);

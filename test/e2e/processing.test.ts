@@ -121,3 +121,11 @@ test('reprocess of a node with no stored data answers 404', async () => {
   expect(res.status).toBe(404);
   expect(res.body.error.message).toMatch(/no unprocessed introspection data/);
 });
+
+test('an available node is not rebooted into the ramdisk', async () => {
+  expect((await http('PUT', `${stack.nodeUrl}/v1/nodes/${uuid}/states/provision`, { target: 'provide' })).status).toBe(202);
+  await waitFor('the node to be available', async () => ((await http('GET', `${stack.nodeUrl}/v1/nodes/${uuid}`)).body.provision_state === 'available' ? true : undefined), 10000);
+  const res = await http('POST', `${stack.inspectorUrl}/v1/introspection/${uuid}`);
+  expect(res.status).toBe(400);
+  expect(res.body.error.message).toMatch(/Invalid provision state for introspection: "available"/);
+});
