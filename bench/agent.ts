@@ -1,19 +1,34 @@
-// Agent collection benchmark: runs the `default` collector N times on this
-// machine and prints mean/max collection time and peak RSS.
+// Agent collection benchmark: runs the collectors N times on this machine and prints
+// mean/max collection time and peak RSS, and the ratio to a baseline measured in the same
+// run: systeminformation's own calls for the same facts (cpu, memory, block devices, NICs),
+// so the ratio shows what the agent's own work (sysfs reads, IPA shaping, validation) costs.
 // Usage: npx tsx bench/agent.ts [runs=5] [collectors=default]
 
+import si from 'systeminformation';
 import { runCollectors } from '../agent/collect';
 import { createContext } from '../agent/context';
 
-async function bench(runs: number, collectors: string[]): Promise<void> {
+async function timed(runs: number, once: () => Promise<void>): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    const result = await runCollectors(collectors, createContext({ collectors }));
+    await once();
     times.push(performance.now() - started);
-    if (result.broken) throw new Error(`collection broken: ${result.error}`);
   }
-  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  return times;
+}
+
+const meanOf = (times: number[]) => times.reduce((a, b) => a + b, 0) / times.length;
+
+async function bench(runs: number, collectors: string[]): Promise<void> {
+  const baseline = await timed(runs, async () => {
+    await Promise.all([si.cpu(), si.mem(), si.blockDevices(), si.networkInterfaces()]);
+  });
+  const times = await timed(runs, async () => {
+    const result = await runCollectors(collectors, createContext({ collectors }));
+    if (result.broken) throw new Error(`collection broken: ${result.error}`);
+  });
+  const mean = meanOf(times);
   const max = Math.max(...times);
   // maxRSS is in kilobytes
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
@@ -22,6 +37,8 @@ async function bench(runs: number, collectors: string[]): Promise<void> {
   process.stdout.write(`agent collection mean_ms=${mean.toFixed(1)}\n`);
   process.stdout.write(`agent collection max_ms=${max.toFixed(1)}\n`);
   process.stdout.write(`agent peak_rss_mb=${peakRssMb.toFixed(1)}\n`);
+  process.stdout.write(`baseline systeminformation mean_ms=${meanOf(baseline).toFixed(1)}\n`);
+  process.stdout.write(`ratio agent/baseline=${(mean / meanOf(baseline)).toFixed(2)}\n`);
 }
 
 const runs = Number(process.argv[2] ?? 5);
