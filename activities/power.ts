@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { log } from '@temporalio/activity';
+import { InvalidInputError, NotFoundError } from '../common/errors';
 import { bmcFor, BmcError, type BmcDriver } from './bmc';
 import type { ActivityDeps } from './deps';
 
@@ -10,6 +11,8 @@ async function withBmc<T>(deps: ActivityDeps, nodeUuid: string, op: (bmc: BmcDri
     return await op(bmcFor(node, deps.bmc));
   } catch (err) {
     if (err instanceof BmcError && !err.retryable) throw ApplicationFailure.nonRetryable(err.message, 'BmcError');
+    // Bad driver_info or an unknown node: trying again cannot help.
+    if (err instanceof InvalidInputError || err instanceof NotFoundError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidNode');
     throw err;
   }
 }

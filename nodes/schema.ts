@@ -27,6 +27,7 @@ export const RedfishDriverInfoSchema = z.strictObject({
   redfish_password: z.string().default(''),
   redfish_verify_ca: z.union([z.boolean(), z.string()]).optional(),
 });
+export type RedfishDriverInfo = z.infer<typeof RedfishDriverInfoSchema>;
 
 export const JsonObjectSchema = z.record(z.string(), z.unknown());
 export type JsonObject = z.infer<typeof JsonObjectSchema>;

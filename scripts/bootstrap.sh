@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 TOOLS_DIR="${INTROSPECTOR_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/introspector/bin}"
 TEMPORAL_MODULE="github.com/temporalio/cli/cmd/temporal@v1.5.1"
 VERSITYGW_MODULE="github.com/versity/versitygw/cmd/versitygw@v1.7.0"
-APT_PACKAGES=(ipmitool openipmi iproute2 postgresql)
+APT_PACKAGES=(ipmitool openipmi iproute2 postgresql python3-venv)
 
 say() { echo "[bootstrap] $*" >&2; }
 

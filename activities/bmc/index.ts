@@ -1,10 +1,11 @@
 import { InvalidInputError } from '../../common/errors';
 import { describeZodError } from '../../common/validation';
 import type { NodeRecord } from '../../nodes';
-import { IpmiDriverInfoSchema } from '../../nodes/schema';
+import { IpmiDriverInfoSchema, RedfishDriverInfoSchema } from '../../nodes/schema';
 import { BmcError, type BmcDriver } from './driver';
 import { FakeDriver } from './fake';
 import { IpmitoolDriver } from './ipmitool';
+import { RedfishDriver } from './redfish';
 
 export { BmcError } from './driver';
 export type { BmcDriver, PowerState, BootDevice } from './driver';
@@ -22,6 +23,11 @@ export function bmcFor(node: NodeRecord, settings: BmcSettings): BmcDriver {
       const parsed = IpmiDriverInfoSchema.safeParse(node.driver_info);
       if (!parsed.success) throw new InvalidInputError(`node ${node.uuid}: driver_info: ${describeZodError(parsed.error)}`);
       return new IpmitoolDriver(parsed.data, { nodeId: node.name ?? node.uuid, ...settings });
+    }
+    case 'redfish': {
+      const parsed = RedfishDriverInfoSchema.safeParse(node.driver_info);
+      if (!parsed.success) throw new InvalidInputError(`node ${node.uuid}: driver_info: ${describeZodError(parsed.error)}`);
+      return new RedfishDriver(parsed.data, { nodeId: node.name ?? node.uuid, retryDelayMs: settings.retryDelayMs });
     }
     case 'fake':
       return new FakeDriver(node.uuid);
