@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { Router, type Request } from 'express';
+import { z } from 'zod';
 import type { Config } from '../common/config';
 import { IntrospectionDataSchema, RamdiskErrorSchema } from '../common/inventory';
 import type { NodeRegistry } from '../nodes';
@@ -8,6 +9,12 @@ import { InvalidInputError } from '../common/errors';
 import { BulkRequestSchema, type Bulks } from './bulks';
 import type { Introspections } from './introspections';
 import { parseInput } from '../common/validation';
+
+const ListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  /** Only the per-node runs of this bulk run (search attribute IntrospectionBulk). */
+  bulk: z.string().regex(/^[0-9a-f-]{36}$/i, 'must be a bulk id (uuid)').optional(),
+});
 
 const MIN_VERSION = '1.0';
 const MAX_VERSION = '1.18';
@@ -59,11 +66,8 @@ export function inspectorRoutes(config: Config, introspections: Introspections, 
     res.status(202).end();
   });
   router.get('/v1/introspection', async (req, res) => {
-    const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
-    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0 && limit <= 1000)) {
-      throw new InvalidInputError('limit: must be an integer from 1 to 1000');
-    }
-    res.json({ introspection: await introspections.list(baseUrl(req), limit) });
+    const query = parseInput(ListQuerySchema, req.query);
+    res.json({ introspection: await introspections.list(baseUrl(req), query.limit, query.bulk) });
   });
   router.get('/v1/introspection/:node', async (req, res) => {
     res.json(await introspections.status(req.params.node, baseUrl(req)));

@@ -19,6 +19,7 @@ import { normalizeMac } from '../nodes/schema';
 import {
   deliverDataUpdate,
   statusQuery,
+  IntrospectionBulkKey,
   IntrospectionNodeKey,
   IntrospectionStateKey,
   introspectionWorkflowId,
@@ -98,10 +99,12 @@ export class Introspections {
     return this.toStatus(node.uuid, description, baseUrl);
   }
 
-  /** The most recent introspections, newest first, as ironic-inspector's list. */
-  async list(baseUrl: string, limit = 50): Promise<StatusBody[]> {
+  /** The most recent introspections, newest first, as ironic-inspector's list; or those of one bulk run. */
+  async list(baseUrl: string, limit = 50, bulkId?: string): Promise<StatusBody[]> {
     const out: StatusBody[] = [];
-    for await (const execution of this.client.workflow.list({ query: `WorkflowType IN ('introspectNode', 'reapplyNode')` })) {
+    let query = `WorkflowType IN ('introspectNode', 'reapplyNode')`;
+    if (bulkId) query += ` AND ${IntrospectionBulkKey.name} = '${bulkId}'`; // bulkId is validated as a uuid
+    for await (const execution of this.client.workflow.list({ query })) {
       const uuid = execution.workflowId.replace(/^introspection-/, '');
       if (out.some((s) => s.uuid === uuid)) continue;
       out.push(await this.toStatus(uuid, execution, baseUrl));

@@ -105,8 +105,8 @@ async function status(ctx: Context, ident: string): Promise<void> {
   ctx.out(renderFields(statusFields(s, ctx.io.now())));
 }
 
-async function list(ctx: Context, limit: number | undefined): Promise<void> {
-  const body = await ctx.inspector.get<{ introspection: StatusBody[] }>('/v1/introspection', { query: { limit } });
+async function list(ctx: Context, opts: { limit?: number; bulk?: string }): Promise<void> {
+  const body = await ctx.inspector.get<{ introspection: StatusBody[] }>('/v1/introspection', { query: { limit: opts.limit, bulk: opts.bulk } });
   if (ctx.json) return ctx.printJson(body);
   const now = ctx.io.now();
   ctx.out(
@@ -171,7 +171,8 @@ export function registerIntrospectionCommands(program: Command, ctx: Context): C
     .command('list')
     .description('list recent introspections')
     .option('--limit <n>', 'at most this many', positiveInt)
-    .action((opts: { limit?: number }) => list(ctx, opts.limit));
+    .option('--bulk <id>', 'only the nodes of this bulk run')
+    .action((opts: { limit?: number; bulk?: string }) => list(ctx, opts));
 
   intro
     .command('abort')

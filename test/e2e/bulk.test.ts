@@ -118,6 +118,9 @@ test('a 12-node rack: window of 4, two failures with reasons, a second boot that
   await connection.close();
   expect(children).toHaveLength(12);
   expect(runs.length).toBe(3);
+  const listed = await http('GET', `${stack.inspectorUrl}/v1/introspection?bulk=${bulkId}`);
+  expect(listed.body.introspection.map((s: any) => s.uuid).sort()).toEqual(children.map((c) => c.workflowId.replace('introspection-', '')).sort());
+  expect((await http('GET', `${stack.inspectorUrl}/v1/introspection?bulk=not-an-id`)).body.error.message).toMatch(/^bulk: must be a bulk id/);
 }, 300000);
 
 test('a node already being introspected is skipped; aborting a bulk powers its nodes off', async () => {
