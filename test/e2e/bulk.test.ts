@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { main as cli } from '../../cli/main';
 import { ipmiDriverInfo, SimRack } from '../../sim/rack';
 import { http, startStack, waitFor, type Stack } from '../support/stack';
 
@@ -122,6 +123,23 @@ test('a 12-node rack: window of 4, two failures with reasons, a second boot that
   expect(listed.body.introspection.map((s: any) => s.uuid).sort()).toEqual(children.map((c) => c.workflowId.replace('introspection-', '')).sort());
   expect((await http('GET', `${stack.inspectorUrl}/v1/introspection?bulk=not-an-id`)).body.error.message).toMatch(/^bulk: must be a bulk id/);
 }, 300000);
+
+test('the CLI runs a bulk introspection against the real API and exits 1 naming the failure', async () => {
+  const out = { text: '', write(t: string) { this.text += t; return true; } };
+  const err = { text: '', write(t: string) { this.text += t; return true; } };
+  const [n2, n3] = [rack.nodes[1], rack.nodes[2]];
+  const code = await cli(
+    ['--inspector-url', stack.inspectorUrl, '--node-url', stack.nodeUrl, 'introspection', 'bulk', 'start', n2.name, n3.name, '--concurrency', '2'],
+    { stdout: out, stderr: err },
+  );
+  expect(code).toBe(1);
+  expect(out.text).toMatch(/2 nodes: 1 finished, 1 failed/);
+  expect(out.text).toMatch(new RegExp(`${n3.name}.*RAKP 2 HMAC is invalid`));
+  const list = { text: '', write(t: string) { this.text += t; return true; } };
+  expect(await cli(['--node-url', stack.nodeUrl, '--json', 'node', 'list'], { stdout: list })).toBe(0);
+  const nodes = JSON.parse(list.text).nodes;
+  expect(nodes.find((n: any) => n.name === n2.name).properties.cpus).toBeGreaterThan(0);
+}, 120000);
 
 test('a node already being introspected is skipped; aborting a bulk powers its nodes off', async () => {
   const [n9, n10] = [rack.nodes[8], rack.nodes[9]];
