@@ -26,10 +26,10 @@ export interface Stack {
 
 /**
  * The whole system in one process tree, on real components: a Temporal dev server and versitygw
- * as children, the API (inspector + node) and the workers in this process. Used by the tests
+ * as children, the API (inspector + node) and (unless told not to) the workers in this process. Used by the tests
  * and the demo; `npm start` runs the same parts as separate processes.
  */
-export async function startStack(config: Config, options: { uiPort: number; quiet?: boolean }): Promise<Stack> {
+export async function startStack(config: Config, options: { uiPort: number; quiet?: boolean; workers?: boolean }): Promise<Stack> {
   if (options.quiet) installQuietRuntime();
   const services: Service[] = [];
   let workers: Workers | undefined;
@@ -45,8 +45,10 @@ export async function startStack(config: Config, options: { uiPort: number; quie
   try {
     services.push(...(await startBackingServices(config, { uiPort: options.uiPort, temporal: true, s3: true })));
     api = await startApi(config);
-    workers = await createWorkers(config);
-    running = workers.run();
+    if (options.workers !== false) {
+      workers = await createWorkers(config);
+      running = workers.run();
+    }
   } catch (err) {
     await stop();
     throw err;

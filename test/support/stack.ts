@@ -6,12 +6,17 @@ import { startStack as startBaseStack, type Stack as BaseStack } from '../../scr
 
 export interface Stack extends BaseStack {
   dataDir: string;
+  /** The environment the configuration was loaded from: what a separate worker process needs. */
+  env: Record<string, string | undefined>;
 }
 
-/** The whole system on ports of its own, headless, with its data in a fresh temp dir. */
-export async function startStack(basePort: number, env: Record<string, string> = {}): Promise<Stack> {
+/**
+ * The whole system on ports of its own, headless, with its data in a fresh temp dir; the
+ * workers run in this process unless `workers: false` (a test then runs its own).
+ */
+export async function startStack(basePort: number, env: Record<string, string> = {}, options: { workers?: boolean } = {}): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'introspector-test-'));
-  const config = loadConfig({
+  const configEnv = {
     INTROSPECTOR_DATA_DIR: dataDir,
     TEMPORAL_ADDRESS: `127.0.0.1:${basePort}`,
     S3_ENDPOINT: `http://127.0.0.1:${basePort + 10}`,
@@ -21,8 +26,9 @@ export async function startStack(basePort: number, env: Record<string, string> =
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     ...env,
-  });
-  return { ...(await startBaseStack(config, { uiPort: 0, quiet: true })), dataDir };
+  };
+  const config = loadConfig(configEnv);
+  return { ...(await startBaseStack(config, { uiPort: 0, quiet: true, workers: options.workers })), dataDir, env: configEnv };
 }
 
 /** JSON over HTTP: status and parsed body. */

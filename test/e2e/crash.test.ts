@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { introspectionWorkflowId } from '../../workflows/definitions';
+import { ipmiDriverInfo, SimRack } from '../../sim/rack';
+import { http, startStack, waitFor, type Stack } from '../support/stack';
+
+// The reason for Temporal: an introspection survives its worker being killed. The worker runs
+// as its own process (worker/main.ts); it is SIGKILLed while the node waits for its agent, and
+// a new worker process finishes the same workflow run.
+
+const ROOT = path.resolve(__dirname, '..', '..');
+let stack: Stack;
+let rack: SimRack;
+const workers: ChildProcess[] = [];
+
+function startWorkerProcess(n: number): ChildProcess {
+  const log = fs.openSync(path.join(stack.dataDir, `worker-${n}.log`), 'a');
+  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'worker', 'main.ts')], {
+    env: { ...process.env, ...stack.env },
+    stdio: ['ignore', log, log],
+  });
+  fs.closeSync(log);
+  workers.push(child);
+  return child;
+}
+
+beforeAll(async () => {
+  stack = await startStack(17633, { INTROSPECTION_TIMEOUT: '120' }, { workers: false });
+  // The ramdisk takes 6 s to boot: time enough to kill the worker while the node waits.
+  rack = await SimRack.start({ dir: path.join(stack.dataDir, 'rack'), count: 1, prefix: 'crs', net: 39, inspectorPort: stack.api.inspectorPort, bootDelaySeconds: 6 });
+}, 180000);
+
+afterAll(async () => {
+  for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+  await rack?.stop();
+  await stack?.stop();
+});
+
+test('an introspection survives its worker being killed mid-run', async () => {
+  const node = rack.nodes[0];
+  const created = await http('POST', `${stack.nodeUrl}/v1/nodes`, { name: node.name, driver: 'ipmi', driver_info: ipmiDriverInfo(node) });
+  const uuid = created.body.uuid;
+  const first = startWorkerProcess(1);
+  expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/${uuid}`)).status).toBe(202);
+  await waitFor('the node to wait for its agent', async () => ((await http('GET', `${stack.inspectorUrl}/v1/introspection/${uuid}`)).body.state === 'waiting' ? true : undefined), 60000);
+
+  const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
+  const handle = new Client({ connection }).workflow.getHandle(introspectionWorkflowId(uuid));
+  const runBefore = (await handle.describe()).runId;
+
+  first.kill('SIGKILL');
+  await new Promise((resolve) => first.once('exit', resolve));
+  expect(rack.powerState(node)).toBe('on'); // the server keeps booting without anyone watching
+
+  startWorkerProcess(2);
+  const status = await waitFor(
+    'the introspection to finish on the new worker',
+    async () => {
+      const body = (await http('GET', `${stack.inspectorUrl}/v1/introspection/${uuid}`)).body;
+      return body.finished ? body : undefined;
+    },
+    90000,
+    250,
+  );
+  expect(status).toMatchObject({ state: 'finished', error: null });
+  const after = await handle.describe();
+  expect(after.runId).toBe(runBefore);
+  await connection.close();
+
+  const shown = (await http('GET', `${stack.nodeUrl}/v1/nodes/${uuid}`)).body;
+  expect(shown.provision_state).toBe('manageable');
+  expect(shown.properties.cpus).toBeGreaterThan(0);
+  expect(rack.powerState(node)).toBe('off');
+}, 180000);
