@@ -107,7 +107,8 @@ export class ProgressDisplay {
   }
 
   update(counts: ProgressCounts): void {
-    if (this.stopped) return;
+    // Before the server has selected the nodes there is nothing to draw (0/0).
+    if (this.stopped || counts.total === 0) return;
     this.last = { ...counts };
     if (this.tty) {
       this.draw();

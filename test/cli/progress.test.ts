@@ -119,3 +119,13 @@ describe('ProgressDisplay', () => {
     );
   });
 });
+
+test('nothing is drawn before the server has selected the nodes (total 0)', () => {
+  const written: string[] = [];
+  const display = new ProgressDisplay({ write: (t: string) => written.push(t), isTTY: false }, { elapsed: () => 0 });
+  display.update({ total: 0, pending: 0, running: 0, finished: 0, failed: 0, skipped: 0 });
+  expect(written).toEqual([]);
+  display.update({ total: 2, pending: 2, running: 0, finished: 0, failed: 0, skipped: 0 });
+  expect(written).toHaveLength(1);
+  expect(written[0]).toMatch(/0\/2 done/);
+});
