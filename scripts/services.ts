@@ -2,9 +2,21 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Config } from '../common/config';
 import { findTool } from '../common/tools';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/**
+ * Node arguments that run one of this project's TypeScript entry points in a single process
+ * (tsx as a loader, not its CLI, which would leave the real program as a grandchild that a
+ * SIGKILL of the child does not reach).
+ */
+export function tsEntry(relativePath: string): string[] {
+  return ['--import', pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href, path.join(ROOT, relativePath)];
+}
 
 /** A child process this program started and stops. */
 export interface Service {

@@ -3,9 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../common/config';
-import { startBackingServices, startService, waitForPort, type Service } from './services';
+import { startBackingServices, startService, tsEntry, waitForPort, type Service } from './services';
 
-const TSX = path.resolve(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 async function main() {
   const config = loadConfig();
@@ -35,11 +34,11 @@ async function main() {
       })),
     );
     const env = { ...process.env, INTROSPECTOR_DATA_DIR: dataDir };
-    const api = startService('api', process.execPath, [TSX, path.resolve(__dirname, '..', 'api', 'main.ts')], path.join(logs, 'api.log'), env);
+    const api = startService('api', process.execPath, tsEntry('api/main.ts'), path.join(logs, 'api.log'), env);
     services.push(api);
     // The API migrates the registry before it listens; the worker starts after, on a settled schema.
     await waitForPort('inspector API', '127.0.0.1', config.INSPECTOR_PORT, api.child, 60000, path.join(logs, 'api.log'));
-    const worker = startService('worker', process.execPath, [TSX, path.resolve(__dirname, '..', 'worker', 'main.ts')], path.join(logs, 'worker.log'), env);
+    const worker = startService('worker', process.execPath, tsEntry('worker/main.ts'), path.join(logs, 'worker.log'), env);
     services.push(worker);
     for (const s of services) {
       s.child.once('exit', (code) => {

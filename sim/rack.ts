@@ -137,7 +137,9 @@ export class SimRack {
     const cmdline = path.join(node.dir, 'cmdline');
     fs.writeFileSync(
       cmdline,
-      `ipa-inspection-callback-url=http://${callbackHost}:${o.inspectorPort}/v1/continue BOOTIF=01-${node.mac.replace(/:/g, '-')}\n`,
+      `ipa-inspection-callback-url=http://${callbackHost}:${o.inspectorPort}/v1/continue ` +
+        // TripleO's collectors: the extra-hardware data becomes its own object, named in node extra.
+        `ipa-inspection-collectors=default,extra-hardware,numa-topology,logs BOOTIF=01-${node.mac.replace(/:/g, '-')}\n`,
     );
     const agent = [
       process.execPath,

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { tsEntry } from '../../scripts/services';
 import { introspectionWorkflowId } from '../../workflows/definitions';
 import { ipmiDriverInfo, SimRack } from '../../sim/rack';
 import { http, startStack, waitFor, type Stack } from '../support/stack';
@@ -10,14 +11,13 @@ import { http, startStack, waitFor, type Stack } from '../support/stack';
 // as its own process (worker/main.ts); it is SIGKILLed while the node waits for its agent, and
 // a new worker process finishes the same workflow run.
 
-const ROOT = path.resolve(__dirname, '..', '..');
 let stack: Stack;
 let rack: SimRack;
 const workers: ChildProcess[] = [];
 
 function startWorkerProcess(n: number): ChildProcess {
   const log = fs.openSync(path.join(stack.dataDir, `worker-${n}.log`), 'a');
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'worker', 'main.ts')], {
+  const child = spawn(process.execPath, tsEntry('worker/main.ts'), {
     env: { ...process.env, ...stack.env },
     stdio: ['ignore', log, log],
   });
@@ -51,7 +51,9 @@ test('an introspection survives its worker being killed mid-run', async () => {
   const runBefore = (await handle.describe()).runId;
 
   first.kill('SIGKILL');
-  await new Promise((resolve) => first.once('exit', resolve));
+  const [, signal] = await new Promise<[number | null, string | null]>((resolve) => first.once('exit', (code, sig) => resolve([code, sig])));
+  expect(signal).toBe('SIGKILL');
+  expect(fs.existsSync(`/proc/${first.pid}`)).toBe(false); // the worker itself, not a wrapper, is gone
   expect(rack.powerState(node)).toBe('on'); // the server keeps booting without anyone watching
 
   startWorkerProcess(2);

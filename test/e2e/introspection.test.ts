@@ -105,7 +105,12 @@ test('a simulated server is introspected end to end', async () => {
   const store = objectStoreFor(stack.config);
   const raw = (await store.getJson(objectNames.unprocessed(uuid))) as any;
   const processed = (await store.getJson(objectNames.processed(uuid))) as any;
+  // The extra-hardware collector's data is stored as its own object, named in node extra.
+  const extraHardware = await store.getJson(objectNames.extraHardware(uuid));
   store.destroy();
+  expect(Array.isArray(extraHardware) && extraHardware.length).toBeTruthy();
+  expect(shown.body.extra.hardware_swift_object).toBe(objectNames.extraHardware(uuid));
+  expect(raw.configuration.collectors).toEqual(['default', 'extra-hardware', 'numa-topology', 'logs']);
   expect(raw.inventory.interfaces.map((i: any) => i.mac_address)).toContain(node.mac);
   expect(processed.inventory.cpu.count).toBe(props.cpus);
   const data = await http('GET', `${stack.inspectorUrl}/v1/introspection/${uuid}/data`);

@@ -83,6 +83,7 @@ describeIfPython('openstack baremetal commands against Introspector', () => {
     expect(shown.properties).toMatchObject({ cpus: expect.any(Number), memory_mb: expect.any(Number), local_gb: expect.any(Number), cpu_arch: expect.any(String) });
     expect(shown.properties.capabilities).toMatch(/boot_mode:(bios|uefi)/);
     expect(shown.driver_info.ipmi_password).toBe('******');
+    expect(shown.extra.hardware_swift_object).toBe(`extra_hardware-${shown.uuid}`);
 
     const saved = JSON.parse(await openstack('baremetal', 'introspection', 'data', 'save', node.name));
     expect(saved).toEqual((await http('GET', `${stack.inspectorUrl}/v1/introspection/${shown.uuid}/data`)).body);
