@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { BMC_ACTIVITY_NAMES } from '../../activities';
+import { ipmiDriverInfo, SimRack } from '../../sim/rack';
+import { http, startStack, waitFor, type Stack } from '../support/stack';
+
+// BMC protection: BMC activities run on their own task queue whose activities/second limit
+// the Temporal server enforces across every worker. With a limit of 1/s, the BMC calls of a
+// 3-node bulk run start at least about a second apart, read from the workflows' histories.
+
+const RATE = 1;
+let stack: Stack;
+let rack: SimRack;
+
+beforeAll(async () => {
+  stack = await startStack(17733, { BMC_COMMANDS_PER_SECOND: String(RATE), INTROSPECTION_TIMEOUT: '120' });
+  rack = await SimRack.start({ dir: path.join(stack.dataDir, 'rack'), count: 3, prefix: 'rat', net: 40, inspectorPort: stack.api.inspectorPort });
+  for (const node of rack.nodes) {
+    const created = await http('POST', `${stack.nodeUrl}/v1/nodes`, { name: node.name, driver: 'ipmi', driver_info: ipmiDriverInfo(node) });
+    expect(created.status).toBe(201);
+  }
+}, 180000);
+
+afterAll(async () => {
+  await rack?.stop();
+  await stack?.stop();
+});
+
+test('BMC commands are rate-limited across the whole bulk run', async () => {
+  const started = await http('POST', `${stack.inspectorUrl}/v1/introspection`, { nodes: rack.nodes.map((n) => n.name), concurrency: 3 });
+  const bulkId = started.body.bulk_id;
+  const final = await waitFor(
+    'the bulk run to end',
+    async () => {
+      const body = (await http('GET', `${stack.inspectorUrl}/v1/introspection/bulk/${bulkId}`)).body;
+      return body.state === 'running' ? undefined : body;
+    },
+    120000,
+    250,
+  );
+  expect(final).toMatchObject({ state: 'finished', finished: 3 });
+
+  const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection });
+  const bmcNames = new Set<string>(BMC_ACTIVITY_NAMES);
+  const starts: number[] = [];
+  for await (const e of client.workflow.list({ query: `IntrospectionBulk = '${bulkId}' AND WorkflowType = 'introspectNode'` })) {
+    const history = await client.workflow.getHandle(e.workflowId, e.runId).fetchHistory();
+    const scheduled = new Map<string, string>();
+    for (const event of history.events ?? []) {
+      const s = event.activityTaskScheduledEventAttributes;
+      if (s) scheduled.set(String(event.eventId), s.activityType?.name ?? '');
+      const st = event.activityTaskStartedEventAttributes;
+      if (st && bmcNames.has(scheduled.get(String(st.scheduledEventId)) ?? '')) {
+        starts.push(Number(event.eventTime!.seconds) * 1000 + Math.floor((event.eventTime!.nanos ?? 0) / 1e6));
+      }
+    }
+  }
+  await connection.close();
+  starts.sort((a, b) => a - b);
+  // 3 nodes × (set PXE, boot, power off) BMC activities.
+  expect(starts.length).toBe(9);
+  // Without the limit all three nodes' first calls start within milliseconds; with it, the
+  // nine starts spread over at least (9 - 1 - burst) / rate seconds (the server allows a burst of 1).
+  const spanMs = starts[starts.length - 1] - starts[0];
+  expect(spanMs).toBeGreaterThanOrEqual(((starts.length - 2) / RATE) * 1000 * 0.9);
+  const firstThree = starts.slice(0, 3);
+  expect(firstThree[2] - firstThree[0]).toBeGreaterThanOrEqual(900);
+}, 180000);
