@@ -72,3 +72,10 @@ export function formatElapsed(from: string | null | undefined, to: string | null
 export function toJson(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
 }
+
+const ISO_TIME = /\bat (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)/g;
+
+/** The server's detail sentence with its timestamps made relative: "powered on at <iso>" → "powered on 4m12s ago". */
+export function humanizeDetail(detail: string, now: number): string {
+  return detail.replace(ISO_TIME, (_match, iso: string) => `${formatDuration(Math.max(0, now - Date.parse(iso)))} ago`);
+}

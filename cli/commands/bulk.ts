@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander';
 import { type Context, EXIT, UsageError } from '../context';
-import { elapsedMs, formatDuration, formatElapsed, renderTable } from '../format';
+import { elapsedMs, formatDuration, formatElapsed, humanizeDetail, renderTable } from '../format';
 import { InterruptedError, seg } from '../http';
 import { nonNegativeNumber, positiveInt, positiveSeconds } from '../options';
 import { PollErrors } from '../poll';
@@ -111,7 +111,7 @@ export function renderBulkSummary(b: BulkStatus, now: number, opts: { running?: 
       ['name', 'uuid', 'state', 'detail', 'elapsed'],
       (b.nodes ?? [])
         .filter((n) => !['pending', 'finished', 'skipped'].includes(n.state) && !FAILED_NODE_STATES.has(n.state))
-        .map((n) => [n.name, n.uuid, n.state, n.detail, formatElapsed(n.started_at, n.finished_at, now)]),
+        .map((n) => [n.name, n.uuid, n.state, n.detail && humanizeDetail(n.detail, now), formatElapsed(n.started_at, n.finished_at, now)]),
     );
   }
   return text;

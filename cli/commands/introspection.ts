@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import type { IntrospectionStatusBody } from '../../common/api-types';
 import { CommandFailed, type Context, EXIT } from '../context';
-import { formatElapsed, renderFields, renderTable, toJson } from '../format';
+import { formatElapsed, humanizeDetail, renderFields, renderTable, toJson } from '../format';
 import { ApiError, seg } from '../http';
 import { positiveInt } from '../options';
 import { PollErrors } from '../poll';
@@ -25,7 +25,7 @@ export function statusFields(s: StatusBody, now: number): [string, unknown][] {
     ['finished_at', s.finished_at],
     ['elapsed', formatElapsed(s.started_at, s.finished_at, now)],
   ];
-  if (s.detail) fields.push(['detail', s.detail]);
+  if (s.detail) fields.push(['detail', humanizeDetail(s.detail, now)]);
   return fields;
 }
 

@@ -261,7 +261,7 @@ test('bulk status: state, counts, failures so far and the running nodes with the
   expect(out).toContain('5 nodes: 1 finished, 1 failed, 0 skipped, 2 running, 1 pending');
   expect(out).toContain('Failed (1):');
   expect(out).toMatch(/Running \(2\):\nNAME\s+UUID\s+STATE\s+DETAIL\s+ELAPSED\n/);
-  expect(out).toMatch(/rack1-u03\s+\S+\s+waiting\s+waiting for agent, boot attempt 1\/2, powered on at \S+\s+4m12s/);
+  expect(out).toMatch(/rack1-u03\s+\S+\s+waiting\s+waiting for agent, boot attempt 1\/2, powered on 4m11s ago\s+4m12s/);
   expect(out).toMatch(/rack1-u04\s+\S+\s+processing\s+-\s+4m12s/);
   expect(out).not.toContain('progress:');
 

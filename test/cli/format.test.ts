@@ -1,4 +1,4 @@
-import { cell, elapsedMs, formatDuration, formatElapsed, renderFields, renderTable } from '../../cli/format';
+import { cell, elapsedMs, formatDuration, formatElapsed, humanizeDetail, renderFields, renderTable } from '../../cli/format';
 
 describe('formatDuration', () => {
   test.each([
@@ -59,4 +59,12 @@ test('fields align values after the names', () => {
       ['driver_info', { ipmi_password: '******' }],
     ]),
   ).toBe(['uuid:             abc', 'provision_state:  manageable', 'driver_info:      {"ipmi_password":"******"}', ''].join('\n'));
+});
+
+test('humanizeDetail makes the server timestamps relative', () => {
+  const now = Date.parse('2026-01-01T10:04:12.000Z');
+  expect(humanizeDetail('waiting for agent, boot attempt 2/3, powered on at 2026-01-01T10:00:00.000Z', now)).toBe(
+    'waiting for agent, boot attempt 2/3, powered on 4m12s ago',
+  );
+  expect(humanizeDetail('running processing hooks and rules', now)).toBe('running processing hooks and rules');
 });

@@ -118,7 +118,7 @@ test('status: the detail sentence with the time since the start', async () => {
   expect(out).toMatch(/\nfinished:\s+false\n/);
   expect(out).toMatch(/\nerror:\s+-\n/);
   expect(out).toMatch(/\nelapsed:\s+4m12s\n/);
-  expect(out).toMatch(/\ndetail:\s+waiting for agent, boot attempt 1\/2, powered on at 2025-03-01T10:00:03Z\n$/);
+  expect(out).toMatch(/\ndetail:\s+waiting for agent, boot attempt 1\/2, powered on 4m09s ago\n$/);
 
   const j = harness({ api });
   expect(await j.run('introspection', 'status', 'rack1-u01', '--json')).toBe(0);
