@@ -5,14 +5,17 @@ import { Client, Connection } from '@temporalio/client';
 import { tsEntry } from '../../scripts/services';
 import { introspectionWorkflowId } from '../../workflows/definitions';
 import { ipmiDriverInfo, SimRack } from '../../sim/rack';
+import { postgresUnavailable, startPostgres, type Postgres } from '../support/postgres';
 import { http, startStack, waitFor, type Stack } from '../support/stack';
 
 // The reason for Temporal: an introspection survives its worker being killed. The worker runs
 // as its own process (worker/main.ts); it is SIGKILLed while the node waits for its agent, and
-// a new worker process finishes the same workflow run.
+// a new worker process finishes the same workflow run. The API and the workers share the node
+// registry on PostgreSQL, as several instances do at scale.
 
 let stack: Stack;
 let rack: SimRack;
+let postgres: Postgres | undefined;
 const workers: ChildProcess[] = [];
 
 function startWorkerProcess(n: number): ChildProcess {
@@ -27,7 +30,10 @@ function startWorkerProcess(n: number): ChildProcess {
 }
 
 beforeAll(async () => {
-  stack = await startStack(17633, { INTROSPECTION_TIMEOUT: '120' }, { workers: false });
+  postgres = postgresUnavailable() ? undefined : await startPostgres();
+  if (!postgres) console.warn(`crash test on SQLite: ${postgresUnavailable()}`);
+  const database: Record<string, string> = postgres ? { DATABASE_URL: await postgres.createDatabase('crash') } : {};
+  stack = await startStack(17633, { INTROSPECTION_TIMEOUT: '120', ...database }, { workers: false });
   // The ramdisk takes 6 s to boot: time enough to kill the worker while the node waits.
   rack = await SimRack.start({ dir: path.join(stack.dataDir, 'rack'), count: 1, prefix: 'crs', net: 39, inspectorPort: stack.api.inspectorPort, bootDelaySeconds: 6 });
 }, 180000);
@@ -36,6 +42,7 @@ afterAll(async () => {
   for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
   await rack?.stop();
   await stack?.stop();
+  await postgres?.stop();
 });
 
 test('an introspection survives its worker being killed mid-run', async () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openRegistry, type NodeRegistry } from '../../nodes';
-import { postgresUnavailable, startPostgres, type Postgres } from './postgres';
+import { postgresUnavailable, startPostgres, type Postgres } from '../support/postgres';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
