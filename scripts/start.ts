@@ -54,6 +54,8 @@ Introspector is running (data in ${dataDir}, logs in ${logs}):
   Temporal UI     http://127.0.0.1:${config.TEMPORAL_UI_PORT}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows
   Temporal        ${config.TEMPORAL_ADDRESS}
   S3              ${config.S3_ENDPOINT} bucket ${config.S3_BUCKET}
+No servers at hand? In another shell (as root): npm run sim -- --count 4
+then: npx introspector introspection bulk start --rack sim
 Press Ctrl-C to stop.`);
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
