@@ -2,41 +2,31 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { main as cli } from '../../cli/main';
-import { ipmiDriverInfo, SimRack } from '../../sim/rack';
-import { http, startStack, waitFor, type Stack } from '../support/stack';
+import type { SimRack } from '../../sim/rack';
+import { enrollSimNode, startStackWithRack, type StackWithRack } from '../support/rack';
+import { http, waitFor, type Stack } from '../support/stack';
 
 // A 12-node simulated rack introspected in bulk with concurrency 4, with injected failures:
 // node 3's BMC refuses the registered password, node 9's ramdisk never calls back, node 5's
 // first boot fails (its second boot works). The bulk continues as new every 5 nodes.
 
+let env: StackWithRack;
 let stack: Stack;
 let rack: SimRack;
 
 beforeAll(async () => {
-  stack = await startStack(17433, { INTROSPECTION_TIMEOUT: '120', BULK_CONTINUE_AS_NEW_AFTER: '5' });
-  rack = await SimRack.start({
-    dir: path.join(stack.dataDir, 'rack'),
-    count: 12,
-    prefix: 'blk',
-    net: 35,
-    inspectorPort: stack.api.inspectorPort,
-    failBoots: { 5: 1, 9: 1000 },
-  });
+  env = await startStackWithRack(
+    17433,
+    { INTROSPECTION_TIMEOUT: '120', BULK_CONTINUE_AS_NEW_AFTER: '5' },
+    { count: 12, prefix: 'blk', net: 35, failBoots: { 5: 1, 9: 1000 } },
+  );
+  ({ stack, rack } = env);
   for (const node of rack.nodes) {
-    const created = await http('POST', `${stack.nodeUrl}/v1/nodes`, {
-      name: node.name,
-      driver: 'ipmi',
-      driver_info: ipmiDriverInfo(node, node.index === 3 ? 'wrong-password' : node.password),
-      extra: { rack: 'r35' },
-    });
-    expect(created.status).toBe(201);
+    await enrollSimNode(stack, node, { password: node.index === 3 ? 'wrong-password' : node.password, extra: { rack: 'r35' } });
   }
 }, 180000);
 
-afterAll(async () => {
-  await rack?.stop();
-  await stack?.stop();
-});
+afterAll(() => env?.stop());
 
 const bulkStatus = async (id: string) => (await http('GET', `${stack.inspectorUrl}/v1/introspection/bulk/${id}`)).body;
 

@@ -4,45 +4,36 @@ import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
 import { objectStoreFor } from '../../common/services';
 import { objectNames } from '../../activities/storage';
-import { ipmiDriverInfo, SimRack, type SimNode } from '../../sim/rack';
-import { http, startStack, waitFor, type Stack } from '../support/stack';
+import type { SimNode, SimRack } from '../../sim/rack';
+import { enrollSimNode, startStackWithRack, type StackWithRack } from '../support/rack';
+import { http, waitFor, type Stack } from '../support/stack';
 
 // The walking skeleton end to end: real Temporal, real S3 (versitygw), real IPMI BMCs
 // (ipmi_sim, driven by ipmitool), the real agent in each simulated node's network namespace.
 
 const PASSWORD = 'Sim-Secret-42';
+let env: StackWithRack;
 let stack: Stack;
 let rack: SimRack;
 
 beforeAll(async () => {
-  stack = await startStack(17233, { INTROSPECTION_TIMEOUT: '12', CONTINUE_BODY_LIMIT: '1mb' });
-  rack = await SimRack.start({
-    dir: path.join(stack.dataDir, 'rack'),
-    count: 3,
-    prefix: 'ite',
-    net: 31,
-    inspectorPort: stack.api.inspectorPort,
-    password: PASSWORD,
-    failBoots: { 2: 100, 3: 100 }, // nodes 2 and 3: no agent calls back on its own
-  });
+  env = await startStackWithRack(
+    17233,
+    { INTROSPECTION_TIMEOUT: '12', CONTINUE_BODY_LIMIT: '1mb' },
+    { count: 3, prefix: 'ite', net: 31, password: PASSWORD, failBoots: { 2: 100, 3: 100 } }, // nodes 2, 3: no agent calls back on its own
+  );
+  ({ stack, rack } = env);
 }, 180000);
 
-afterAll(async () => {
-  await rack?.stop();
-  await stack?.stop();
-});
+afterAll(() => env?.stop());
 
+/** Enrolls with the MAC in upper case: the port must come back normalized. */
 async function enroll(node: SimNode) {
-  const created = await http('POST', `${stack.nodeUrl}/v1/nodes`, {
-    name: node.name,
-    driver: 'ipmi',
-    driver_info: ipmiDriverInfo(node),
-  });
-  expect(created.status).toBe(201);
-  const port = await http('POST', `${stack.nodeUrl}/v1/ports`, { node_uuid: created.body.uuid, address: node.mac.toUpperCase() });
+  const uuid = await enrollSimNode(stack, node);
+  const port = await http('POST', `${stack.nodeUrl}/v1/ports`, { node_uuid: uuid, address: node.mac.toUpperCase() });
   expect(port.status).toBe(201);
   expect(port.body.address).toBe(node.mac);
-  return created.body.uuid as string;
+  return uuid;
 }
 
 function ipmitool(node: SimNode, ...args: string[]): string {

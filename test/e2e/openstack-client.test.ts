@@ -2,8 +2,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ipmiDriverInfo, SimRack } from '../../sim/rack';
-import { http, startStack, waitFor, type Stack } from '../support/stack';
+import type { SimRack } from '../../sim/rack';
+import { enrollSimNode, startStackWithRack, type StackWithRack } from '../support/rack';
+import { http, waitFor, type Stack } from '../support/stack';
 
 // The operator's own `openstack baremetal ...` commands, unchanged, against Introspector:
 // python-openstackclient + python-ironicclient (Debian) + python-ironic-inspector-client (PyPI).
@@ -14,6 +15,7 @@ const hasPython = fs.existsSync('/usr/bin/python3');
 const describeIfPython = hasPython ? describe : describe.skip;
 if (!hasPython) console.warn('skipping the OpenStack client test: /usr/bin/python3 is missing');
 
+let env: StackWithRack;
 let stack: Stack;
 let rack: SimRack;
 let python: string;
@@ -38,27 +40,28 @@ async function openstack(...args: string[]): Promise<string> {
 
 const json = async (...args: string[]) => JSON.parse(await openstack(...args, '-f', 'json'));
 
+/** Polls `introspection status` until the run (not a reapply in progress) has finished. */
+const untilFinished = (node: string, timeoutMs: number) =>
+  waitFor(
+    `introspection of ${node} to finish`,
+    async () => {
+      const s = await json('baremetal', 'introspection', 'status', node);
+      return s.finished && s.state !== 'reapplying' ? s : undefined;
+    },
+    timeoutMs,
+    500,
+  );
+
 describeIfPython('openstack baremetal commands against Introspector', () => {
   beforeAll(async () => {
     python = execFileSync('bash', [path.join(ROOT, 'scripts', 'openstack-clients.sh')], { encoding: 'utf8', timeout: 600000 }).trim();
-    stack = await startStack(17533, { INTROSPECTION_TIMEOUT: '120' });
+    env = await startStackWithRack(17533, { INTROSPECTION_TIMEOUT: '120' }, { count: 2, prefix: 'osc', net: 37, failBoots: { 2: 1000 } });
+    ({ stack, rack } = env);
     cacheDir = path.join(stack.dataDir, 'xdg-cache');
-    rack = await SimRack.start({ dir: path.join(stack.dataDir, 'rack'), count: 2, prefix: 'osc', net: 37, inspectorPort: stack.api.inspectorPort, failBoots: { 2: 1000 } });
-    for (const node of rack.nodes) {
-      const created = await http('POST', `${stack.nodeUrl}/v1/nodes`, {
-        name: node.name,
-        driver: 'ipmi',
-        driver_info: ipmiDriverInfo(node),
-      });
-      expect(created.status).toBe(201);
-      expect((await http('POST', `${stack.nodeUrl}/v1/ports`, { node_uuid: created.body.uuid, address: node.mac })).status).toBe(201);
-    }
+    for (const node of rack.nodes) await enrollSimNode(stack, node, { port: true });
   }, 900000);
 
-  afterAll(async () => {
-    await rack?.stop();
-    await stack?.stop();
-  });
+  afterAll(() => env?.stop());
 
   test('manage, introspect, show, save data, list, reprocess, interfaces', async () => {
     const node = rack.nodes[0];
@@ -66,15 +69,7 @@ describeIfPython('openstack baremetal commands against Introspector', () => {
     expect((await json('baremetal', 'node', 'show', node.name)).provision_state).toBe('manageable');
 
     await openstack('baremetal', 'introspection', 'start', node.name);
-    const status = await waitFor(
-      'introspection to finish',
-      async () => {
-        const s = await json('baremetal', 'introspection', 'status', node.name);
-        return s.finished ? s : undefined;
-      },
-      90000,
-      500,
-    );
+    const status = await untilFinished(node.name, 90000);
     expect(status.state).toBe('finished');
     expect(status.error).toBeNull();
 
@@ -97,15 +92,7 @@ describeIfPython('openstack baremetal commands against Introspector', () => {
     expect(iface.mac).toBe(interfaces[0]['MAC Address']);
 
     await openstack('baremetal', 'introspection', 'reprocess', node.name);
-    const again = await waitFor(
-      'reprocess to finish',
-      async () => {
-        const s = await json('baremetal', 'introspection', 'status', node.name);
-        return s.finished && s.state !== 'reapplying' ? s : undefined;
-      },
-      60000,
-      500,
-    );
+    const again = await untilFinished(node.name, 60000);
     expect(again).toMatchObject({ state: 'finished', error: null });
   }, 300000);
 
@@ -136,15 +123,7 @@ describeIfPython('openstack baremetal commands against Introspector', () => {
     await waitFor('the node to wait for its agent', async () => ((await json('baremetal', 'introspection', 'status', node.name)).state === 'waiting' ? true : undefined), 30000, 500);
     expect(rack.powerState(node)).toBe('on');
     await openstack('baremetal', 'introspection', 'abort', node.name);
-    const status = await waitFor(
-      'abort to finish',
-      async () => {
-        const s = await json('baremetal', 'introspection', 'status', node.name);
-        return s.finished ? s : undefined;
-      },
-      30000,
-      500,
-    );
+    const status = await untilFinished(node.name, 30000);
     expect(status.state).toBe('error');
     expect(status.error).toMatch(/Canceled by operator/);
     expect(rack.powerState(node)).toBe('off');

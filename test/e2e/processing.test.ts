@@ -1,26 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ipmiDriverInfo, SimRack, type SimNode } from '../../sim/rack';
-import { http, startStack, waitFor, type Stack } from '../support/stack';
+import type { SimNode } from '../../sim/rack';
+import { enrollSimNode, startStackWithRack, type StackWithRack } from '../support/rack';
+import { http, waitFor, type Stack } from '../support/stack';
 
 // Processing on the simulated node: hooks fill properties, capabilities and ports,
 // rules add traits, and reprocess re-runs it all without rebooting the server.
 
+let env: StackWithRack;
 let stack: Stack;
-let rack: SimRack;
 let node: SimNode;
 let uuid: string;
 
 beforeAll(async () => {
-  stack = await startStack(17333, { INTROSPECTION_TIMEOUT: '60' });
-  rack = await SimRack.start({ dir: path.join(stack.dataDir, 'rack'), count: 1, prefix: 'pro', net: 34, inspectorPort: stack.api.inspectorPort });
-  node = rack.nodes[0];
+  env = await startStackWithRack(17333, { INTROSPECTION_TIMEOUT: '60' }, { count: 1, prefix: 'pro', net: 34 });
+  stack = env.stack;
+  node = env.rack.nodes[0];
 }, 180000);
 
-afterAll(async () => {
-  await rack?.stop();
-  await stack?.stop();
-});
+afterAll(() => env?.stop());
 
 const cpuFlags = new Set((/^flags\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').split(/\s+/));
 const bootMode = fs.existsSync('/sys/firmware/efi') ? 'uefi' : 'bios';
@@ -59,12 +57,7 @@ test('introspection fills properties, capabilities, ports and rule traits', asyn
   expect((await http('GET', `${stack.inspectorUrl}/v1/rules`)).body.rules).toHaveLength(2);
 
   // Enrolled without ports: the agent is found by its BMC address, and its NIC becomes a port.
-  const created = await http('POST', `${stack.nodeUrl}/v1/nodes`, {
-    name: node.name,
-    driver: 'ipmi',
-    driver_info: ipmiDriverInfo(node),
-  });
-  uuid = created.body.uuid;
+  uuid = await enrollSimNode(stack, node);
   expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/${uuid}`)).status).toBe(202);
   expect(await finished(uuid)).toMatchObject({ state: 'finished', error: null });
 
