@@ -1,6 +1,6 @@
 import type { NodeRegistry } from '../nodes';
 import type { BmcSettings } from './bmc';
-import type { ProcessingConfig } from './hooks/types';
+import type { ProcessingSettings } from './hooks/settings';
 import type { ObjectStore } from './storage';
 
 /** What the activities work with; built once per worker process. */
@@ -8,5 +8,5 @@ export interface ActivityDeps {
   registry: NodeRegistry;
   store: ObjectStore;
   bmc: BmcSettings;
-  processing: ProcessingConfig;
+  processing: ProcessingSettings;
 }

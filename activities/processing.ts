@@ -53,8 +53,9 @@ export function processingActivities(deps: ActivityDeps) {
       let ctx: HookContext;
       let matchedRules: string[];
       try {
-        const result = runPipeline(parsed.data, node, deps.processing);
-        ctx = { ...result, node, config: deps.processing };
+        const { config, hookOrder } = deps.processing;
+        const result = runPipeline(parsed.data, node, config, hookOrder);
+        ctx = { ...result, node, config };
         const rules = (await deps.registry.listRules()).map((r) => parseRule(r.body));
         matchedRules = applyRules(rules, ctx).matched;
       } catch (err) {

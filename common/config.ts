@@ -36,6 +36,12 @@ const ConfigSchema = z.object({
   /** Nodes a bulk run starts before it continues as new. */
   BULK_CONTINUE_AS_NEW_AFTER: z.coerce.number().int().min(1).default(500),
   CONTINUE_BODY_LIMIT: z.string().default('50mb'),
+  // Processing hooks: checked by activities/hooks/settings.ts when a worker starts.
+  PROCESSING_HOOKS: z.string().optional(),
+  PROCESSING_ADD_PORTS: z.string().optional(),
+  PROCESSING_KEEP_PORTS: z.string().optional(),
+  PROCESSING_PCI_ALIASES: z.string().optional(),
+  PROCESSING_MIN_ROOT_DISK_GIB: z.string().optional(),
   IPMI_CIPHER_SUITE: z.coerce.number().int().min(0).max(17).default(3),
 });
 

@@ -138,8 +138,9 @@ export class SimRack {
     fs.writeFileSync(
       cmdline,
       `ipa-inspection-callback-url=http://${callbackHost}:${o.inspectorPort}/v1/continue ` +
-        // TripleO's collectors: the extra-hardware data becomes its own object, named in node extra.
-        `ipa-inspection-collectors=default,extra-hardware,numa-topology,logs BOOTIF=01-${node.mac.replace(/:/g, '-')}\n`,
+        // TripleO's collectors (the extra-hardware data becomes its own object, named in node
+        // extra), plus pci-devices for the PCI alias capabilities.
+        `ipa-inspection-collectors=default,extra-hardware,pci-devices,numa-topology,logs BOOTIF=01-${node.mac.replace(/:/g, '-')}\n`,
     );
     const agent = [
       process.execPath,

@@ -1,6 +1,6 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { BMC_ACTIVITY_NAMES, createActivities } from '../activities';
-import { DEFAULT_PROCESSING_CONFIG } from '../activities/hooks';
+import { processingSettings } from '../activities/hooks/settings';
 import { databaseUrl, type Config } from '../common/config';
 import { objectStoreFor } from '../common/services';
 import { findTool } from '../common/tools';
@@ -19,6 +19,7 @@ export interface Workers {
  * the BMC task queue, whose activities/second limit the server enforces across all workers.
  */
 export async function createWorkers(config: Config): Promise<Workers> {
+  const processing = processingSettings(config); // a bad setting fails here, before anything is opened
   const registry = await openRegistry(databaseUrl(config));
   const store = objectStoreFor(config);
   await store.ensureBucket();
@@ -27,7 +28,7 @@ export async function createWorkers(config: Config): Promise<Workers> {
     registry,
     store,
     bmc: { ipmitoolPath: findTool('ipmitool', config.INTROSPECTOR_TOOLS_DIR), defaultCipherSuite: config.IPMI_CIPHER_SUITE },
-    processing: DEFAULT_PROCESSING_CONFIG,
+    processing,
   });
   const bmcNames = new Set<string>(BMC_ACTIVITY_NAMES);
   const pick = (bmc: boolean) => Object.fromEntries(Object.entries(activities).filter(([name]) => bmcNames.has(name) === bmc));

@@ -101,7 +101,7 @@ test('a simulated server is introspected end to end', async () => {
   store.destroy();
   expect(Array.isArray(extraHardware) && extraHardware.length).toBeTruthy();
   expect(shown.body.extra.hardware_swift_object).toBe(objectNames.extraHardware(uuid));
-  expect(raw.configuration.collectors).toEqual(['default', 'extra-hardware', 'numa-topology', 'logs']);
+  expect(raw.configuration.collectors).toEqual(['default', 'extra-hardware', 'pci-devices', 'numa-topology', 'logs']);
   expect(raw.inventory.interfaces.map((i: any) => i.mac_address)).toContain(node.mac);
   expect(processed.inventory.cpu.count).toBe(props.cpus);
   const data = await http('GET', `${stack.inspectorUrl}/v1/introspection/${uuid}/data`);

@@ -7,13 +7,26 @@ import { http, waitFor, type Stack } from '../support/stack';
 // Processing on the simulated node: hooks fill properties, capabilities and ports,
 // rules add traits, and reprocess re-runs it all without rebooting the server.
 
+// A PCI device this machine has, and how many of that kind: counted into capabilities by alias.
+const pci = (() => {
+  const ids = fs.readdirSync('/sys/bus/pci/devices').map((d) =>
+    ['vendor', 'device'].map((f) => fs.readFileSync(`/sys/bus/pci/devices/${d}/${f}`, 'utf8').trim().replace(/^0x/, '')).join(':'),
+  );
+  const [vendor, device] = ids[0].split(':');
+  return { vendor, device, count: ids.filter((id) => id === ids[0]).length };
+})();
+
 let env: StackWithRack;
 let stack: Stack;
 let node: SimNode;
 let uuid: string;
 
 beforeAll(async () => {
-  env = await startStackWithRack(17333, { INTROSPECTION_TIMEOUT: '60' }, { count: 1, prefix: 'pro', net: 34 });
+  env = await startStackWithRack(
+    17333,
+    { INTROSPECTION_TIMEOUT: '60', PROCESSING_PCI_ALIASES: JSON.stringify([{ vendor_id: pci.vendor, product_id: pci.device, name: 'pci_alias_test' }]) },
+    { count: 1, prefix: 'pro', net: 34 },
+  );
   stack = env.stack;
   node = env.rack.nodes[0];
 }, 180000);
@@ -68,6 +81,7 @@ test('introspection fills properties, capabilities, ports and rule traits', asyn
   expect(caps.get('cpu_aes')).toBe(cpuFlags.has('aes') ? 'true' : undefined);
   expect(caps.get('cpu_vt')).toBe(cpuFlags.has('vmx') || cpuFlags.has('svm') ? 'true' : undefined);
   expect(caps.get('cpu_hugepages')).toBe(cpuFlags.has('pse') ? 'true' : undefined);
+  expect(caps.get('pci_alias_test')).toBe(String(pci.count));
   expect(shown.traits).toEqual(['CUSTOM_BIG_MEMORY']);
 
   const ports = (await http('GET', `${stack.nodeUrl}/v1/nodes/${uuid}/ports/detail`)).body.ports;
