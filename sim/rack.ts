@@ -2,9 +2,9 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { buildAgent } from '../agent/build';
 
 const run = promisify(execFile);
-const ROOT = path.resolve(__dirname, '..');
 const CHASSIS_CONTROL = path.join(__dirname, 'chassis-control.sh');
 
 export interface RackOptions {
@@ -78,6 +78,9 @@ export class SimRack {
     const nodes: SimNode[] = [];
     const bmcs: ChildProcess[] = [];
     const rack = new SimRack(nodes, bmcs, options);
+    // The nodes boot what a real ramdisk carries: the one-file agent bundle, run by bare node.
+    fs.mkdirSync(options.dir, { recursive: true });
+    await buildAgent(rack.agentBundle());
     try {
       for (let i = 1; i <= options.count; i++) {
         const node = rack.describe(i, netns, root);
@@ -109,6 +112,10 @@ export class SimRack {
       mac: `52:54:00:${hex2(o.net)}:00:${hex2(i)}`,
       netns: netns ? `${o.prefix}ns${i}` : null,
     };
+  }
+
+  private agentBundle(): string {
+    return path.join(this.options.dir, 'agent.js');
   }
 
   private hostSideAddress(i: number): string {
@@ -144,8 +151,7 @@ export class SimRack {
     );
     const agent = [
       process.execPath,
-      path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-      path.join(ROOT, 'agent', 'main.ts'),
+      this.agentBundle(),
       '--cmdline-file', cmdline,
       '--bmc-address', node.bmcAddress,
       ...(o.agentArgs ?? []),
