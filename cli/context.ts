@@ -113,42 +113,21 @@ export class Context {
 
   /** The inspector API (introspection, bulk, rules). */
   get inspector(): ApiClient {
-    if (!this.inspectorClient) {
-      const flag = this.globals.inspectorUrl;
-      const env = this.io.env.INTROSPECTOR_URL;
-      const url = flag
-        ? checkedUrl(flag, '--inspector-url')
-        : env
-          ? checkedUrl(env, 'INTROSPECTOR_URL')
-          : DEFAULT_INSPECTOR_URL;
-      this.inspectorClient = new ApiClient(url, {
-        label: 'inspector API',
-        hint: '--inspector-url or INTROSPECTOR_URL',
-        timeoutMs: this.timeoutMs,
-        fetch: this.io.fetch,
-      });
-    }
+    this.inspectorClient ??= this.client('inspector API', this.globals.inspectorUrl, '--inspector-url', 'INTROSPECTOR_URL', DEFAULT_INSPECTOR_URL);
     return this.inspectorClient;
   }
 
   /** The node API (Ironic-shaped: nodes, ports, provision states). */
   get nodes(): ApiClient {
-    if (!this.nodeClient) {
-      const flag = this.globals.nodeUrl;
-      const env = this.io.env.INTROSPECTOR_NODE_URL;
-      const url = flag
-        ? checkedUrl(flag, '--node-url')
-        : env
-          ? checkedUrl(env, 'INTROSPECTOR_NODE_URL')
-          : DEFAULT_NODE_URL;
-      this.nodeClient = new ApiClient(url, {
-        label: 'node API',
-        hint: '--node-url or INTROSPECTOR_NODE_URL',
-        timeoutMs: this.timeoutMs,
-        fetch: this.io.fetch,
-      });
-    }
+    this.nodeClient ??= this.client('node API', this.globals.nodeUrl, '--node-url', 'INTROSPECTOR_NODE_URL', DEFAULT_NODE_URL);
     return this.nodeClient;
+  }
+
+  /** A client for one API at the URL from its flag, else its env variable, else the default. */
+  private client(label: string, flagValue: string | undefined, flag: string, envName: string, fallback: string): ApiClient {
+    const env = this.io.env[envName];
+    const url = flagValue ? checkedUrl(flagValue, flag) : env ? checkedUrl(env, envName) : fallback;
+    return new ApiClient(url, { label, hint: `${flag} or ${envName}`, timeoutMs: this.timeoutMs, fetch: this.io.fetch });
   }
 
   out(text: string): void {
