@@ -3,7 +3,6 @@ import {
   condition,
   continueAsNew,
   isCancellation,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -11,7 +10,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities';
+import { registry } from './activities';
 import {
   bulkProgressQuery,
   IntrospectionBulkKey,
@@ -25,10 +24,6 @@ import {
 import { introspectNode } from './introspect-node';
 import { errorMessage } from './status';
 
-const registry = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumAttempts: 10 },
-});
 
 const MAX_ERROR_LENGTH = 500;
 

@@ -3,37 +3,17 @@ import {
   CancellationScope,
   condition,
   isCancellation,
-  proxyActivities,
   setHandler,
-  workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { bmcActivities, processing, registry } from './activities';
 import { errorMessage, newStatus, publishState } from './status';
 import {
-  bmcTaskQueue,
   deliverDataUpdate,
   statusQuery,
   type IntrospectionState,
   type IntrospectionStatus,
   type IntrospectNodeInput,
 } from './definitions';
-
-// BMC calls run on their own task queue, rate-limited across all workers. The driver already
-// retries each ipmitool call; these retries cover a worker or BMC hiccup.
-const bmcActivities = () =>
-  proxyActivities<Activities>({
-    taskQueue: bmcTaskQueue(workflowInfo().taskQueue),
-    startToCloseTimeout: '2 minutes',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
-  });
-const registry = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 10 },
-});
-const processing = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
-});
 
 /**
  * Introspects one node: PXE boot → wait for the agent → process → store → power off.

@@ -1,12 +1,8 @@
-import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { processing } from './activities';
 import { statusQuery, type IntrospectionStatus } from './definitions';
 import { errorMessage, newStatus, publishState } from './status';
 
-const processing = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
-});
 
 /** Re-runs the processing hooks and rules on the stored raw data, without rebooting the server. */
 export async function reapplyNode(nodeUuid: string): Promise<IntrospectionStatus> {
