@@ -15,13 +15,23 @@ export interface ProcessingSummary {
   matchedRules: string[];
 }
 
+async function keepAccepted(deps: ActivityDeps, nodeUuid: string, accepted: string): Promise<void> {
+  if (!(await deps.store.copy(accepted, objectNames.unprocessed(nodeUuid)))) {
+    throw ApplicationFailure.nonRetryable(`the accepted introspection data ${accepted} is not in the object store`, 'NoData');
+  }
+  if (!(await deps.store.copy(objectNames.logsOf(accepted), objectNames.logs(nodeUuid)))) await deps.store.delete(objectNames.logs(nodeUuid));
+}
+
 export function processingActivities(deps: ActivityDeps) {
   return {
     /**
      * Turns the stored raw data into node properties and ports: the hooks, then the rules,
      * then one write of the node and the processed data. Safe to run again (reapply).
+     * `accepted` names the agent post the run accepted: it becomes the node's raw data (and its
+     * logs the node's logs) first; without it, the raw data stored last is processed again.
      */
-    async processData(nodeUuid: string): Promise<ProcessingSummary> {
+    async processData(nodeUuid: string, accepted?: string): Promise<ProcessingSummary> {
+      if (accepted) await keepAccepted(deps, nodeUuid, accepted);
       const raw = await deps.store.getJson(objectNames.unprocessed(nodeUuid));
       if (raw === undefined) {
         throw ApplicationFailure.nonRetryable(`no raw introspection data stored for node ${nodeUuid}`, 'NoData');

@@ -1,5 +1,7 @@
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   NoSuchKey,
@@ -25,6 +27,11 @@ export const objectNames = {
   processed: (uuid: string) => `inspector_data-${uuid}`,
   unprocessed: (uuid: string) => `inspector_data-${uuid}-UNPROCESSED`,
   extraHardware: (uuid: string) => `extra_hardware-${uuid}`,
+  /** One agent post, under a name of its own until its run accepts it (then it becomes `unprocessed`). */
+  received: (uuid: string, postId: string) => `received/${uuid}/${postId}`,
+  /** The ramdisk's logs, kept apart from the data: readable by admins only. */
+  logs: (uuid: string) => `inspector_logs-${uuid}`,
+  logsOf: (objectName: string) => `${objectName}-logs`,
 };
 
 /** JSON documents in one S3 bucket: introspection data, raw and processed. */
@@ -62,6 +69,21 @@ export class ObjectStore {
       return JSON.parse(await out.Body!.transformToString());
     } catch (err) {
       if (err instanceof NoSuchKey) return undefined;
+      throw err;
+    }
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: name }));
+  }
+
+  /** Copies an object within the bucket; false when there is no such object. */
+  async copy(from: string, to: string): Promise<boolean> {
+    try {
+      await this.s3.send(new CopyObjectCommand({ Bucket: this.settings.bucket, CopySource: `${this.settings.bucket}/${from}`, Key: to }));
+      return true;
+    } catch (err) {
+      if (err instanceof NoSuchKey || (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 404)) return false;
       throw err;
     }
   }

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Config } from '../common/config';
-import { IntrospectionDataSchema, RamdiskErrorSchema } from '../common/inventory';
 import type { NodeRegistry } from '../nodes';
-import { parseRule } from '../activities/rules/schema';
-import { InvalidInputError } from '../common/errors';
+import { MAX_RULE_BYTES, MAX_RULES, parseRule } from '../activities/rules/schema';
+import { ConflictError, InvalidInputError } from '../common/errors';
+import { DEFAULT_JSON_LIMITS } from '../common/json-shape';
+import { requireAdmin } from './auth/middleware';
+import { bootRoutes } from './boot';
+import { TOKEN_HEADER, type Callbacks } from './callbacks';
+import { jsonBody } from './json-body';
 import { BulkRequestSchema, type Bulks } from './bulks';
 import type { Introspections } from './introspections';
 import { parseInput } from '../common/validation';
@@ -22,10 +26,9 @@ const MAX_VERSION = '1.18';
 const baseUrl = (req: Request) => `${req.protocol}://${req.get('host')}`;
 const ruleLinks = (req: Request, uuid: string) => [{ href: `${baseUrl(req)}/v1/rules/${uuid}`, rel: 'self' }];
 
-/** ironic-inspector's v1 REST API, so `openstack baremetal introspection ...` works against it. */
-export function inspectorRoutes(config: Config, introspections: Introspections, bulks: Bulks, registry: NodeRegistry): Router {
+/** ironic-inspector's version headers on every answer, and its version documents (anonymous, as clients discover versions without credentials). */
+export function inspectorVersions(): Router {
   const router = Router();
-
   router.use((req, res, next) => {
     res.set('X-OpenStack-Ironic-Inspector-API-Minimum-Version', MIN_VERSION);
     res.set('X-OpenStack-Ironic-Inspector-API-Maximum-Version', MAX_VERSION);
@@ -44,9 +47,26 @@ export function inspectorRoutes(config: Config, introspections: Introspections, 
   router.get('/v1', (req, res) => {
     res.json({ resources: [{ name: 'introspection' }, { name: 'continue' }, { name: 'rules' }], version: versionDoc(req) });
   });
+  return router;
+}
+
+/** The agent's side: its callback and the boot scripts that bring it up. The only anonymous writes. */
+export function callbackRoutes(config: Config, callbacks: Callbacks, registry: NodeRegistry): Router {
+  const router = Router();
+  router.use(bootRoutes(config, registry));
+  const limits = { ...DEFAULT_JSON_LIMITS, longStrings: ['logs'] };
+  router.post('/v1/continue', jsonBody(config.CONTINUE_BODY_LIMIT, limits), async (req, res) => {
+    res.json(await callbacks.receive(req.body, req.get(TOKEN_HEADER)));
+  });
+  return router;
+}
+
+/** ironic-inspector's v1 REST API, so `openstack baremetal introspection ...` works against it. */
+export function inspectorRoutes(introspections: Introspections, bulks: Bulks, registry: NodeRegistry): Router {
+  const router = Router();
 
   // Bulk routes come first: `bulk` must not be taken for a node name.
-  router.post('/v1/introspection', express.json({ limit: '10mb' }), async (req, res) => {
+  router.post('/v1/introspection', jsonBody('2mb'), async (req, res) => {
     const bulkId = await bulks.start(parseInput(BulkRequestSchema, req.body));
     res.status(202).json({ bulk_id: bulkId, links: [{ href: `${baseUrl(req)}/v1/introspection/bulk/${bulkId}`, rel: 'self' }] });
   });
@@ -86,17 +106,13 @@ export function inspectorRoutes(config: Config, introspections: Introspections, 
   router.get('/v1/introspection/:node/data/unprocessed', async (req, res) => {
     res.json(await introspections.data(req.params.node, false));
   });
-
-  router.post('/v1/continue', express.json({ limit: config.CONTINUE_BODY_LIMIT }), async (req, res) => {
-    // A ramdisk that broke sends only its error and what identifies it; the workflow records the error.
-    const brokeRamdisk = typeof req.body?.error === 'string' && req.body.error !== '' && !IntrospectionDataSchema.safeParse(req.body).success;
-    const data = brokeRamdisk ? parseInput(RamdiskErrorSchema, req.body) : parseInput(IntrospectionDataSchema, req.body);
-    const node = await introspections.deliver(data);
-    res.json({ uuid: node.uuid });
+  router.get('/v1/introspection/:node/logs', requireAdmin, async (req, res) => {
+    res.type('application/gzip').send(await introspections.logs(req.params.node));
   });
 
-  router.post('/v1/rules', express.json({ limit: '1mb' }), async (req, res) => {
+  router.post('/v1/rules', jsonBody(MAX_RULE_BYTES), async (req, res) => {
     const rule = parseRuleOr400(req.body);
+    if ((await registry.listRules()).length >= MAX_RULES) throw new ConflictError(`there are ${MAX_RULES} rules already, the most that may be stored`);
     const uuid = rule.uuid ?? randomUUID();
     const stored = await registry.createRule(uuid, rule.description ?? null, { ...rule, uuid });
     res.status(201).json({ ...stored.body, links: ruleLinks(req, uuid) });

@@ -2,7 +2,6 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   type Client,
   type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
@@ -11,13 +10,10 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../common/config';
 import { ConflictError, InvalidInputError, NotFoundError } from '../common/errors';
 import type { IntrospectionStatusBody } from '../common/api-types';
-import type { IntrospectionData, RamdiskError } from '../common/inventory';
 import { objectNames, type ObjectStore } from '../activities/storage';
 import type { NodeRecord, NodeRegistry } from '../nodes';
 import { INTROSPECTABLE_STATES } from '../nodes/provision-states';
-import { normalizeMac } from '../nodes/schema';
 import {
-  deliverDataUpdate,
   statusQuery,
   IntrospectionBulkKey,
   IntrospectionNodeKey,
@@ -128,27 +124,12 @@ export class Introspections {
     return data;
   }
 
-  /** The agent's callback: find the node, store the raw data, hand it to the waiting workflow. */
-  async deliver(data: IntrospectionData | RamdiskError): Promise<NodeRecord> {
-    const macs = [...(data.inventory?.interfaces ?? []).map((i) => i.mac_address), data.boot_interface]
-      .map((mac) => (mac ? normalizeMac(mac) : null))
-      .filter((m): m is string => m !== null);
-    const bmc = [data.inventory?.bmc_address, data.inventory?.bmc_v6address].filter((a): a is string => !!a);
-    const node = await this.registry.lookup(macs, bmc);
-    const handle = this.client.workflow.getHandle(introspectionWorkflowId(node.uuid));
-    const description = await this.describe(node.uuid);
-    const state = description.typedSearchAttributes.get(IntrospectionStateKey);
-    if (description.status.name !== 'RUNNING' || state !== 'waiting') {
-      throw new ConflictError(`node ${node.uuid} is not waiting for introspection data (state: ${state ?? 'unknown'})`);
-    }
-    await this.store.putJson(objectNames.unprocessed(node.uuid), data);
-    try {
-      await handle.executeUpdate(deliverDataUpdate, { args: [{ objectName: objectNames.unprocessed(node.uuid) }] });
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new ConflictError(`node ${node.uuid}: ${err.cause?.message ?? err.message}`);
-      throw err;
-    }
-    return node;
+  /** The ramdisk's logs of the latest accepted run (a tar.gz), kept apart from the data. */
+  async logs(ident: string): Promise<Buffer> {
+    const node = await this.registry.getNodeOrThrow(ident);
+    const stored = (await this.store.getJson(objectNames.logs(node.uuid))) as { logs?: unknown } | undefined;
+    if (typeof stored?.logs !== 'string') throw new NotFoundError(`no ramdisk logs stored for node ${node.uuid}`);
+    return Buffer.from(stored.logs, 'base64');
   }
 
   private async describe(nodeUuid: string): Promise<WorkflowExecutionDescription> {

@@ -1,10 +1,12 @@
-import { loadConfig } from '../common/config';
+import { apiHost, loadConfig } from '../common/config';
 import { startApi } from './server';
 
 async function main() {
   const config = loadConfig();
   const api = await startApi(config);
-  console.log(`inspector API on http://${config.API_HOST}:${api.inspectorPort}, node API on http://${config.API_HOST}:${api.nodePort}`);
+  const host = apiHost(config);
+  const callback = api.callbackPort === api.inspectorPort ? '' : `, agent callback on port ${api.callbackPort}`;
+  console.log(`inspector API on http://${host}:${api.inspectorPort}, node API on http://${host}:${api.nodePort}${callback} (auth: ${config.AUTH_STRATEGY})`);
   const stop = () => void api.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

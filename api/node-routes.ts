@@ -1,4 +1,5 @@
-import express, { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
+import { jsonBody } from './json-body';
 import { z } from 'zod';
 import { NotFoundError } from '../common/errors';
 import type { NodeRegistry } from '../nodes';
@@ -13,6 +14,8 @@ import { parseInput } from '../common/validation';
 export interface NodeRoutesOptions extends ProvisioningOptions {
   /** Largest request body accepted; larger ones answer 413. */
   bodyLimit?: string | number;
+  /** Runs after the version documents and before everything else (authentication). */
+  guard?: RequestHandler;
 }
 
 const NodeListQuerySchema = NodeFilterSchema.extend(FieldSelectionSchema);
@@ -26,8 +29,9 @@ export function nodeRoutes(registry: NodeRegistry, options: NodeRoutesOptions = 
   const router = Router();
   const requestProvision = provisioning(registry, options);
   router.use(apiVersionHeaders());
-  router.use(express.json({ limit: options.bodyLimit ?? '1mb', type: ['application/json', 'application/*+json'] }));
   router.use(versionRoutes());
+  if (options.guard) router.use(options.guard);
+  router.use(jsonBody(options.bodyLimit ?? '1mb'));
 
   // Nodes
   router.post('/v1/nodes', async (req, res) => {

@@ -1,19 +1,24 @@
 import type { Server } from 'node:http';
 import express from 'express';
-import { databaseUrl, type Config } from '../common/config';
+import { adminPasswordFile, apiHost, databaseUrl, htpasswdFile, type Config } from '../common/config';
 import { objectStoreFor } from '../common/services';
 import { connectClient } from '../common/temporal';
 import { findTool } from '../common/tools';
 import { openRegistry } from '../nodes';
+import { ensureAdminUser } from './auth/htpasswd';
+import { Authenticator, refuseBrowserWrites } from './auth/middleware';
 import { Bulks } from './bulks';
+import { Callbacks } from './callbacks';
 import { errorHandler } from './errors';
-import { inspectorRoutes } from './inspector-routes';
+import { callbackRoutes, inspectorRoutes, inspectorVersions } from './inspector-routes';
 import { Introspections } from './introspections';
 import { nodeRoutes } from './node-routes';
 
 export interface RunningApi {
   inspectorPort: number;
   nodePort: number;
+  /** Where agents call back and fetch boot scripts: the callback listener's port, else the inspector port. */
+  callbackPort: number;
   close(): Promise<void>;
 }
 
@@ -25,20 +30,37 @@ function listen(app: express.Express, host: string, port: number): Promise<Serve
 
 const portOf = (server: Server) => (server.address() as { port: number }).port;
 
-/** Starts the inspector API and the node API; ports 0 pick free ones. */
+/**
+ * Starts the inspector API and the node API, authenticated; the agent's callback and boot
+ * scripts are anonymous, on the inspector API or, with CALLBACK_PORT, on a listener of their own.
+ * Ports 0 pick free ones.
+ */
 export async function startApi(config: Config): Promise<RunningApi> {
+  if (config.AUTH_STRATEGY === 'http_basic' && ensureAdminUser(htpasswdFile(config), adminPasswordFile(config), config.INTROSPECTOR_ADMIN_PASSWORD)) {
+    console.log(`created the user admin; its password is in ${adminPasswordFile(config)}`);
+  }
+  const auth = new Authenticator(config);
   const registry = await openRegistry(databaseUrl(config));
   const store = objectStoreFor(config);
   await store.ensureBucket();
   const client = await connectClient(config);
   const introspections = new Introspections(client, registry, store, config);
+  const callbacks = callbackRoutes(config, new Callbacks(client, registry, store, config), registry);
+  const separateCallback = config.CALLBACK_PORT !== undefined;
 
   const inspector = express();
-  inspector.use(inspectorRoutes(config, introspections, new Bulks(client, config), registry));
+  inspector.use(refuseBrowserWrites);
+  inspector.use(inspectorVersions());
+  if (!separateCallback) inspector.use(callbacks);
+  inspector.use(auth.middleware());
+  inspector.use(inspectorRoutes(introspections, new Bulks(client, config), registry));
   inspector.use(errorHandler('inspector'));
+
   const nodes = express();
+  nodes.use(refuseBrowserWrites);
   nodes.use(
     nodeRoutes(registry, {
+      guard: auth.middleware(),
       bmc: { ipmitoolPath: findTool('ipmitool', config.INTROSPECTOR_TOOLS_DIR), defaultCipherSuite: config.IPMI_CIPHER_SUITE },
       startInspection: async (uuid) => {
         await introspections.start(uuid);
@@ -47,10 +69,20 @@ export async function startApi(config: Config): Promise<RunningApi> {
   );
   nodes.use(errorHandler('ironic'));
 
-  const servers = [await listen(inspector, config.API_HOST, config.INSPECTOR_PORT), await listen(nodes, config.API_HOST, config.NODE_API_PORT)];
+  const host = apiHost(config);
+  const servers = [await listen(inspector, host, config.INSPECTOR_PORT), await listen(nodes, host, config.NODE_API_PORT)];
+  if (separateCallback) {
+    const callback = express();
+    callback.use(refuseBrowserWrites);
+    callback.use(inspectorVersions());
+    callback.use(callbacks);
+    callback.use(errorHandler('inspector'));
+    servers.push(await listen(callback, config.CALLBACK_HOST ?? host, config.CALLBACK_PORT!));
+  }
   return {
     inspectorPort: portOf(servers[0]),
     nodePort: portOf(servers[1]),
+    callbackPort: portOf(servers[2] ?? servers[0]),
     async close() {
       await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
       await client.connection.close();

@@ -21,11 +21,30 @@ const ConfigSchema = z.object({
   S3_ACCESS_KEY: z.string().min(1).default('introspector'),
   S3_SECRET_KEY: z.string().min(1).default('introspector-secret'),
   DATABASE_URL: z.string().optional(),
-  API_HOST: z.string().default('0.0.0.0'),
+  /** Unset: 0.0.0.0 with authentication, 127.0.0.1 with AUTH_STRATEGY=noauth (see apiHost). */
+  API_HOST: z.string().optional(),
   INSPECTOR_PORT: listenPort.default(5050),
   NODE_API_PORT: listenPort.default(6385),
-  /** Where agents post their data; defaults to this host's inspector port. */
+  /** Where agents post their data; defaults to the host and port the ramdisk fetched its boot script from. */
   CALLBACK_URL: z.url().optional(),
+  /** A listener of its own for the agent's callback and the boot scripts (the provisioning network reaches nothing else). */
+  CALLBACK_HOST: z.string().optional(),
+  CALLBACK_PORT: listenPort.optional(),
+  /** Refuse callbacks that carry no run token (agents booted by Introspector always carry one). */
+  CALLBACK_TOKEN_REQUIRED: z.stringbool().default(false),
+  /** Collectors the boot script asks the agent to run. */
+  AGENT_COLLECTORS: z
+    .string()
+    .regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, 'comma-separated collector names')
+    .default('default,extra-hardware,pci-devices,numa-topology,logs'),
+  /** http_basic (Ironic's: an htpasswd file of bcrypt entries) or noauth (then the APIs listen on 127.0.0.1). */
+  AUTH_STRATEGY: z.enum(['http_basic', 'noauth']).default('http_basic'),
+  /** Apache htpasswd file of bcrypt entries; default $INTROSPECTOR_DATA_DIR/htpasswd. */
+  HTPASSWD_FILE: z.string().optional(),
+  /** Users with the admin role (everything); every other user is a reader (GETs only). */
+  AUTH_ADMIN_USERS: z.string().default('admin'),
+  /** Password of the user admin, instead of a random one created on first start. */
+  INTROSPECTOR_ADMIN_PASSWORD: z.string().min(8).max(72).optional(),
   INTROSPECTION_TIMEOUT: z.coerce.number().int().positive().default(3600),
   /** A boot whose agent has not called back by then is power-cycled again. */
   INTROSPECTION_BOOT_TIMEOUT: z.coerce.number().int().positive().default(600),
@@ -35,7 +54,7 @@ const ConfigSchema = z.object({
   BULK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
   /** Nodes a bulk run starts before it continues as new. */
   BULK_CONTINUE_AS_NEW_AFTER: z.coerce.number().int().min(1).default(500),
-  CONTINUE_BODY_LIMIT: z.string().default('50mb'),
+  CONTINUE_BODY_LIMIT: z.string().regex(/^\d{1,9}(b|kb|mb)?$/i, 'a size like 10mb').default('10mb'),
   // Processing hooks: checked by activities/hooks/settings.ts when a worker starts.
   PROCESSING_HOOKS: z.string().optional(),
   PROCESSING_ADD_PORTS: z.string().optional(),
@@ -56,4 +75,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** The SQLite file used when DATABASE_URL is not set. */
 export function databaseUrl(config: Config): string {
   return config.DATABASE_URL ?? `sqlite://${path.join(config.INTROSPECTOR_DATA_DIR, 'nodes.sqlite')}`;
+}
+
+/** Where the APIs listen: API_HOST, else everywhere with authentication and loopback only without. */
+export function apiHost(config: Config): string {
+  return config.API_HOST ?? (config.AUTH_STRATEGY === 'noauth' ? '127.0.0.1' : '0.0.0.0');
+}
+
+export function htpasswdFile(config: Config): string {
+  return config.HTPASSWD_FILE ?? path.join(config.INTROSPECTOR_DATA_DIR, 'htpasswd');
+}
+
+/** Where the password of the user admin is kept when Introspector created it (mode 0600). */
+export function adminPasswordFile(config: Config): string {
+  return path.join(config.INTROSPECTOR_DATA_DIR, 'admin-password');
 }

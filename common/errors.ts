@@ -8,8 +8,17 @@ export class ConflictError extends Error {
 export class InvalidInputError extends Error {
   readonly status = 400;
 }
+/** No or wrong credentials. */
+export class UnauthorizedError extends Error {
+  readonly status = 401;
+}
+/** Known, but not allowed to do this. */
+export class ForbiddenError extends Error {
+  readonly status = 403;
+}
+
+const STATUS_ERRORS = [NotFoundError, ConflictError, InvalidInputError, UnauthorizedError, ForbiddenError];
 
 export function httpStatusOf(err: unknown): number {
-  if (err instanceof NotFoundError || err instanceof ConflictError || err instanceof InvalidInputError) return err.status;
-  return 500;
+  return STATUS_ERRORS.some((type) => err instanceof type) ? (err as { status: number }).status : 500;
 }

@@ -10,7 +10,7 @@ const optionalString = z.string().nullish();
 export const LldpTlvSchema = z.tuple([z.number().int(), z.string()]);
 
 export const InterfaceSchema = z.looseObject({
-  name: z.string().min(1),
+  name: z.string().min(1).max(255),
   mac_address: z.string().nullish(),
   ipv4_address: optionalString,
   ipv6_address: optionalString,
@@ -29,7 +29,7 @@ export const CpuSchema = z.looseObject({
   frequency: z.union([z.string(), z.number()]).nullish(),
   count: z.number().int().nonnegative(),
   architecture: z.string(),
-  flags: z.array(z.string()).default([]),
+  flags: z.array(z.string().max(64)).max(1024).default([]),
   socket_count: z.number().int().nullish(),
 });
 
@@ -68,11 +68,15 @@ export const BootSchema = z.looseObject({
   pxe_interface: optionalString,
 });
 
+// Bounds far above any server, so that a hostile body is refused field by field.
+export const MAX_INTERFACES = 1024;
+export const MAX_DISKS = 1024;
+
 export const InventorySchema = z.looseObject({
-  interfaces: z.array(InterfaceSchema),
+  interfaces: z.array(InterfaceSchema).max(MAX_INTERFACES),
   cpu: CpuSchema,
   memory: MemorySchema,
-  disks: z.array(DiskSchema).default([]),
+  disks: z.array(DiskSchema).max(MAX_DISKS).default([]),
   bmc_address: optionalString,
   bmc_v6address: optionalString,
   bmc_mac: optionalString,
@@ -103,13 +107,13 @@ export type IntrospectionData = z.infer<typeof IntrospectionDataSchema>;
  * what identifies the machine (its PXE MAC as boot_interface, maybe its BMC address).
  */
 export const RamdiskErrorSchema = z.looseObject({
-  error: z.string().min(1),
+  error: z.string().min(1).max(4096),
   boot_interface: optionalString,
   inventory: z
     .looseObject({
       bmc_address: optionalString,
       bmc_v6address: optionalString,
-      interfaces: z.array(z.looseObject({ mac_address: z.string().nullish() })).optional(),
+      interfaces: z.array(z.looseObject({ mac_address: z.string().nullish() })).max(MAX_INTERFACES).optional(),
     })
     .optional(),
 });

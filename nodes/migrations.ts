@@ -54,6 +54,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('nodes').addColumn('maintenance_reason', 'text').execute();
     },
   },
+  '0003_introspection_runs': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('introspection_runs')
+        .addColumn('node_uuid', 'varchar(36)', (c) => c.primaryKey().references('nodes.uuid').onDelete('cascade'))
+        .addColumn('token', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('opened_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -46,8 +46,17 @@ export interface RulesTable {
   created_at: string;
 }
 
+/** A node's introspection that may receive the agent's data: open from `inspecting` until done (migration 0003). */
+export interface IntrospectionRunsTable {
+  node_uuid: string;
+  /** The run's callback token: it reaches the ramdisk on its kernel command line and comes back with the data. */
+  token: string;
+  opened_at: string;
+}
+
 export interface Database {
   nodes: NodesTable;
   ports: PortsTable;
   rules: RulesTable;
+  introspection_runs: IntrospectionRunsTable;
 }

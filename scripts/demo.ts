@@ -1,5 +1,6 @@
 // `npm run demo`: the stack, an 8-node simulated rack, a bulk introspection with the CLI's
 // progress bar, then the Temporal UI link and a table of the discovered hardware.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { main as cli } from '../cli/main';
@@ -10,8 +11,12 @@ import { startStack } from './stack';
 
 const NODES = 8;
 
+// The demo's own admin, handed to its CLI calls the way an operator sets them.
+const admin = { INTROSPECTOR_USERNAME: 'admin', INTROSPECTOR_PASSWORD: randomBytes(18).toString('base64url') };
+const authorization = `Basic ${Buffer.from(`${admin.INTROSPECTOR_USERNAME}:${admin.INTROSPECTOR_PASSWORD}`).toString('base64')}`;
+
 async function getJson(url: string): Promise<any> {
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: { authorization } });
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
   return res.json();
 }
@@ -19,7 +24,8 @@ async function getJson(url: string): Promise<any> {
 async function demo(): Promise<number> {
   const dataDir = path.resolve(process.env.INTROSPECTOR_DATA_DIR ?? path.join('data', 'demo'));
   fs.rmSync(dataDir, { recursive: true, force: true }); // every demo starts from an empty rack
-  const config = loadConfig({ ...process.env, INTROSPECTOR_DATA_DIR: dataDir });
+  const config = loadConfig({ ...process.env, INTROSPECTOR_DATA_DIR: dataDir, INTROSPECTOR_ADMIN_PASSWORD: admin.INTROSPECTOR_PASSWORD });
+  Object.assign(process.env, admin);
   console.log('starting Temporal, versitygw, the API and a worker...');
   const stack = await startStack(config, { uiPort: config.TEMPORAL_UI_PORT, quiet: true });
   let rack: SimRack | undefined;
@@ -29,7 +35,7 @@ async function demo(): Promise<number> {
   };
   try {
     console.log(`bringing up ${NODES} simulated servers (ipmi_sim BMCs, agents in network namespaces)...`);
-    rack = await SimRack.start({ dir: path.join(dataDir, 'rack'), count: NODES, prefix: 'demo', net: 50, inspectorPort: stack.api.inspectorPort });
+    rack = await SimRack.start({ dir: path.join(dataDir, 'rack'), count: NODES, prefix: 'demo', net: 50, inspectorPort: stack.api.callbackPort });
     const urls = ['--inspector-url', stack.inspectorUrl, '--node-url', stack.nodeUrl];
     for (const node of rack.nodes) {
       const code = await cli(

@@ -2,9 +2,18 @@
 // defaults (after scripts/bootstrap.sh). Ctrl-C stops every child.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../common/config';
+import { ensureAdminUser } from '../api/auth/htpasswd';
+import { adminPasswordFile, apiHost, htpasswdFile, loadConfig, type Config } from '../common/config';
 import { startBackingServices, startService, tsEntry, waitForPort, type Service } from './services';
 
+
+/** Who may use the APIs, said once at start; a password Introspector made up is shown this once only. */
+function accessNote(config: Config): string {
+  if (config.AUTH_STRATEGY === 'noauth') return `authentication is OFF (AUTH_STRATEGY=noauth): the APIs listen on ${apiHost(config)} only`;
+  const generated = ensureAdminUser(htpasswdFile(config), adminPasswordFile(config), config.INTROSPECTOR_ADMIN_PASSWORD);
+  const users = `users: ${htpasswdFile(config)} (htpasswd -B); admin's password is kept in ${adminPasswordFile(config)}`;
+  return generated ? `created the user admin with the password ${generated}\n  ${users}` : users;
+}
 
 async function main() {
   const config = loadConfig();
@@ -24,6 +33,7 @@ async function main() {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
+    const access = accessNote(config); // before the API starts: it would create admin itself, silently
     // An address or endpoint given in the environment means "use that one", not "start one".
     services.push(
       ...(await startBackingServices(config, {
@@ -33,7 +43,9 @@ async function main() {
         onStart: (name) => console.log(`starting ${name}...`),
       })),
     );
-    const env = { ...process.env, INTROSPECTOR_DATA_DIR: dataDir };
+    // The admin password is in the htpasswd file now: the services need not carry it.
+    const { INTROSPECTOR_ADMIN_PASSWORD: _password, ...inherited } = process.env;
+    const env = { ...inherited, INTROSPECTOR_DATA_DIR: dataDir };
     const api = startService('api', process.execPath, tsEntry('api/main.ts'), path.join(logs, 'api.log'), env);
     services.push(api);
     // The API migrates the registry before it listens; the worker starts after, on a settled schema.
@@ -49,8 +61,10 @@ async function main() {
     }
     console.log(`
 Introspector is running (data in ${dataDir}, logs in ${logs}):
+  ${access}
   inspector API   http://127.0.0.1:${config.INSPECTOR_PORT}/v1/introspection
   node API        http://127.0.0.1:${config.NODE_API_PORT}/v1/nodes
+  agent callback  ${config.CALLBACK_PORT ? `http://${config.CALLBACK_HOST ?? apiHost(config)}:${config.CALLBACK_PORT}` : 'on the inspector API'}: POST /v1/continue, GET /boot.ipxe
   Temporal UI     http://127.0.0.1:${config.TEMPORAL_UI_PORT}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows
   Temporal        ${config.TEMPORAL_ADDRESS}
   S3              ${config.S3_ENDPOINT} bucket ${config.S3_BUCKET}

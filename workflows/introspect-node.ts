@@ -3,6 +3,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   setHandler,
 } from '@temporalio/workflow';
 import { bmcActivities, processing, registry } from './activities';
@@ -37,6 +38,7 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
       validator: ({ objectName }) => {
         if (typeof objectName !== 'string' || !objectName) throw new Error('objectName: required');
         if (status.state !== 'waiting') throw new Error(`introspection is ${status.state}, not waiting for data`);
+        if (dataObject !== undefined) throw new Error('introspection has accepted its data already');
       },
     },
   );
@@ -65,7 +67,8 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
     }
 
     setState('processing', 'running processing hooks and rules');
-    await processing.processData(nodeUuid);
+    // Runs started before each agent post had a name of its own processed the one fixed name.
+    await (patched('process-accepted-object') ? processing.processData(nodeUuid, dataObject) : processing.processData(nodeUuid));
     setState('processing', 'powering off');
     await bmc.powerOffNode(nodeUuid);
     await registry.markInspectionDone(nodeUuid, null);

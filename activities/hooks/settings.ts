@@ -52,7 +52,7 @@ export interface ProcessingSettings {
 }
 
 /** Reads and checks the processing settings; a bad one is an error naming the variable. */
-export function processingSettings(env: Record<string, string | number | undefined>): ProcessingSettings {
+export function processingSettings(env: Record<string, string | number | boolean | undefined>): ProcessingSettings {
   const parsed = ProcessingEnvSchema.safeParse(env);
   if (!parsed.success) throw new Error(`invalid processing configuration: ${describeZodError(parsed.error)}`);
   const e = parsed.data;

@@ -227,8 +227,10 @@ describeEachDatabase('node registry', (db) => {
     await expect(registry.deletePort(port.uuid)).rejects.toThrow(NotFoundError);
   });
 
-  describe('lookup', () => {
-    test('by a MAC, by a BMC IPv4 or IPv6 address, by a Redfish host', async () => {
+  describe('runs and callback lookup', () => {
+    const identity = (macs: string[], bmcAddresses: string[]) => ({ macs, bmcAddresses });
+
+    test('by a MAC, by a BMC IPv4 or IPv6 address, by a Redfish host, among open runs only', async () => {
       const registry = await db.openRegistry();
       const byMac = await registry.createNode({ driver: 'fake' });
       await registry.createPort({ node_uuid: byMac.uuid, address: '52:54:00:00:01:01' });
@@ -238,31 +240,51 @@ describeEachDatabase('node registry', (db) => {
         driver: 'redfish',
         driver_info: { redfish_address: 'https://[2001:db8::5]:8443', redfish_system_id: '/redfish/v1/Systems/1' },
       });
-      expect((await registry.lookup(['52:54:00:00:01:01', '52:54:00:99:99:99'], [])).uuid).toBe(byMac.uuid);
-      expect((await registry.lookup([], ['192.0.2.10'])).uuid).toBe(v4.uuid);
-      expect((await registry.lookup(['52:54:00:99:99:99'], ['0.0.0.0', 'fd00::a'])).uuid).toBe(v6.uuid);
-      expect((await registry.lookup([], ['FD00::000A'])).uuid).toBe(v6.uuid);
-      expect((await registry.lookup([], ['2001:db8:0::5'])).uuid).toBe(redfish.uuid);
+      const { runs } = registry;
+      // no run open: nothing is waiting, whatever matches
+      await expect(runs.findWaiting(identity(['52:54:00:00:01:01'], []))).rejects.toThrow(NotFoundError);
+      for (const node of [byMac, v4, v6, redfish]) await runs.open(node.uuid);
+      expect(await runs.findWaiting(identity(['52:54:00:00:01:01', '52:54:00:99:99:99'], []))).toBe(byMac.uuid);
+      expect(await runs.findWaiting(identity([], ['192.0.2.10']))).toBe(v4.uuid);
+      expect(await runs.findWaiting(identity(['52:54:00:99:99:99'], ['0.0.0.0', 'fd00::a']))).toBe(v6.uuid);
+      expect(await runs.findWaiting(identity([], ['FD00::000A']))).toBe(v6.uuid);
+      expect(await runs.findWaiting(identity([], ['2001:db8:0::5']))).toBe(redfish.uuid);
       // the same node by MAC and by BMC is one match
       await registry.createPort({ node_uuid: v4.uuid, address: '52:54:00:00:01:02' });
-      expect((await registry.lookup(['52:54:00:00:01:02'], ['192.0.2.10'])).uuid).toBe(v4.uuid);
+      expect(await runs.findWaiting(identity(['52:54:00:00:01:02'], ['192.0.2.10']))).toBe(v4.uuid);
+      await runs.close(v4.uuid);
+      await expect(runs.findWaiting(identity(['52:54:00:00:01:02'], ['192.0.2.10']))).rejects.toThrow(NotFoundError);
     });
 
-    test('no match is a 404, several matches a 409 naming them, never a guess', async () => {
+    test('a token names its run until the run closes; a new run has a new token', async () => {
+      const registry = await db.openRegistry();
+      const node = await registry.createNode({ driver: 'fake' });
+      const first = await registry.runs.open(node.uuid);
+      expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(await registry.runs.nodeOfToken(first)).toBe(node.uuid);
+      const second = await registry.runs.open(node.uuid);
+      expect(second).not.toBe(first);
+      expect(await registry.runs.nodeOfToken(first)).toBeUndefined();
+      expect(await registry.runs.tokenOf(node.uuid)).toBe(second);
+      await registry.runs.close(node.uuid);
+      expect(await registry.runs.nodeOfToken(second)).toBeUndefined();
+    });
+
+    test('no match is a 404, several matches a 409, and neither names a node', async () => {
       const registry = await db.openRegistry();
       const a = await registry.createNode({ driver: 'fake' });
       await registry.createPort({ node_uuid: a.uuid, address: '52:54:00:00:02:01' });
       const b = await registry.createNode({ driver: 'ipmi', driver_info: ipmi('fd00::20') });
-      await expect(registry.lookup(['52:54:00:00:02:99'], ['::', '0.0.0.0', '192.0.2.99'])).rejects.toThrow(NotFoundError);
-      const both = registry.lookup(['52:54:00:00:02:01'], ['fd00::20']);
-      await expect(both).rejects.toThrow(ConflictError);
-      await expect(registry.lookup(['52:54:00:00:02:01'], ['fd00::20'])).rejects.toThrow(
-        `MACs [52:54:00:00:02:01], BMC addresses [fd00::20] match several nodes: ${[a.uuid, b.uuid].sort().join(', ')}`,
-      );
-      // two nodes enrolled with one BMC address
       const c = await registry.createNode({ driver: 'ipmi', driver_info: ipmi('192.0.2.30') });
       const d = await registry.createNode({ driver: 'ipmi', driver_info: ipmi('192.0.2.30') });
-      await expect(registry.lookup([], ['192.0.2.30'])).rejects.toThrow([c.uuid, d.uuid].sort().join(', '));
+      for (const node of [a, b, c, d]) await registry.runs.open(node.uuid);
+      const miss = registry.runs.findWaiting(identity(['52:54:00:00:02:99'], ['::', '0.0.0.0', '192.0.2.99']));
+      await expect(miss).rejects.toThrow(NotFoundError);
+      for (const both of [identity(['52:54:00:00:02:01'], ['fd00::20']), identity([], ['192.0.2.30'])]) {
+        const error = await registry.runs.findWaiting(both).catch((err: Error) => err);
+        expect(error).toBeInstanceOf(ConflictError);
+        for (const node of [a, b, c, d]) expect((error as Error).message).not.toContain(node.uuid);
+      }
     });
   });
 });

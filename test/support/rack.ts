@@ -17,7 +17,7 @@ export async function startStackWithRack(
   const stack = await startStack(basePort, env);
   let started: SimRack;
   try {
-    started = await SimRack.start({ ...rack, dir: path.join(stack.dataDir, 'rack'), inspectorPort: stack.api.inspectorPort });
+    started = await SimRack.start({ ...rack, dir: path.join(stack.dataDir, 'rack'), inspectorPort: stack.api.callbackPort });
   } catch (err) {
     await stack.stop();
     throw err;

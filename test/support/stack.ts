@@ -4,6 +4,11 @@ import path from 'node:path';
 import { loadConfig } from '../../common/config';
 import { startStack as startBaseStack, type Stack as BaseStack } from '../../scripts/stack';
 
+/** The test stacks' admin (INTROSPECTOR_ADMIN_PASSWORD), which `http` sends unless told otherwise. */
+export const ADMIN = { user: 'admin', password: 'test-admin-password' };
+
+export const basicAuth = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
 export interface Stack extends BaseStack {
   dataDir: string;
   /** The environment the configuration was loaded from: what a separate worker process needs. */
@@ -25,17 +30,30 @@ export async function startStack(basePort: number, env: Record<string, string> =
     NODE_API_PORT: '0',
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    INTROSPECTOR_ADMIN_PASSWORD: ADMIN.password,
     ...env,
   };
   const config = loadConfig(configEnv);
   return { ...(await startBaseStack(config, { uiPort: 0, quiet: true, workers: options.workers })), dataDir, env: configEnv };
 }
 
-/** JSON over HTTP: status and parsed body. */
-export async function http(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
+export interface HttpOptions {
+  /** Credentials to send; null sends none. Default: the test admin. */
+  auth?: { user: string; password: string } | null;
+  headers?: Record<string, string>;
+}
+
+/** JSON over HTTP as the test admin: status and parsed body (and headers). */
+export async function http(method: string, url: string, body?: unknown, options: HttpOptions = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const auth = options.auth === undefined ? ADMIN : options.auth;
+  const headers: Record<string, string> = {
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    ...(auth ? { authorization: basicAuth(auth.user, auth.password) } : {}),
+    ...options.headers,
+  };
   const res = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -45,7 +63,7 @@ export async function http(method: string, url: string, body?: unknown): Promise
   } catch {
     // not JSON: keep the text
   }
-  return { status: res.status, body: parsed };
+  return { status: res.status, body: parsed, headers: res.headers };
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 200): Promise<T> {

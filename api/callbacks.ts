@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { z } from 'zod';
+import type { Config } from '../common/config';
+import { ConflictError, ForbiddenError } from '../common/errors';
+import { IntrospectionDataSchema, RamdiskErrorSchema } from '../common/inventory';
+import { normalizeMac } from '../common/mac';
+import { parseInput } from '../common/validation';
+import { objectNames, type ObjectStore } from '../activities/storage';
+import type { NodeRegistry } from '../nodes';
+import type { AgentIdentity } from '../nodes/runs';
+import { deliverDataUpdate, IntrospectionStateKey, introspectionWorkflowId } from '../workflows/definitions';
+
+// The agent's callback (POST /v1/continue): find the one run the post is for, before reading
+// the rest of the body; store the post under a name of its own; hand that name to the run,
+// which accepts exactly one.
+
+/** What identifies the sender, read before the rest of the body is validated. */
+const IdentitySchema = z.looseObject({
+  agent_token: z.string().max(64).optional(),
+  boot_interface: z.string().max(64).nullish(),
+  inventory: z
+    .looseObject({
+      bmc_address: z.string().max(255).nullish(),
+      bmc_v6address: z.string().max(255).nullish(),
+      interfaces: z.array(z.looseObject({ mac_address: z.string().max(64).nullish() })).optional(),
+    })
+    .optional(),
+});
+type Identity = z.infer<typeof IdentitySchema>;
+
+export const TOKEN_HEADER = 'X-Agent-Token';
+const MASK = '******';
+
+function identityOf(body: Identity): AgentIdentity {
+  const macs = [...(body.inventory?.interfaces ?? []).map((i) => i.mac_address), body.boot_interface]
+    .map((mac) => (mac ? normalizeMac(mac) : null))
+    .filter((m): m is string => m !== null);
+  const bmcAddresses = [body.inventory?.bmc_address, body.inventory?.bmc_v6address].filter((a): a is string => !!a);
+  return { macs: [...new Set(macs)], bmcAddresses };
+}
+
+/** The data to validate fully: a ramdisk that broke sends only its error and what identifies it. */
+function validate(body: Record<string, unknown>) {
+  const brokeRamdisk = typeof body.error === 'string' && body.error !== '' && !IntrospectionDataSchema.safeParse(body).success;
+  return brokeRamdisk ? parseInput(RamdiskErrorSchema, body) : parseInput(IntrospectionDataSchema, body);
+}
+
+/** The stored copy never carries the run's token, wherever an agent echoed it. */
+function withoutToken(value: unknown, token: string | undefined): unknown {
+  if (!token) return value;
+  return JSON.parse(JSON.stringify(value).split(token).join(MASK));
+}
+
+export class Callbacks {
+  constructor(
+    private readonly client: Client,
+    private readonly registry: NodeRegistry,
+    private readonly store: ObjectStore,
+    private readonly config: Config,
+  ) {}
+
+  /** Accepts one agent post; answers the node's uuid, as ironic-inspector does. */
+  async receive(body: unknown, headerToken: string | undefined): Promise<{ uuid: string }> {
+    const identity = parseInput(IdentitySchema, body);
+    const token = headerToken ?? identity.agent_token;
+    const nodeUuid = await this.runFor(token, identityOf(identity));
+    await this.ensureWaiting(nodeUuid);
+
+    const { logs, agent_token: _sent, ...data } = validate(body as Record<string, unknown>) as Record<string, unknown>;
+    const objectName = objectNames.received(nodeUuid, randomUUID());
+    await this.store.putJson(objectName, withoutToken(data, token));
+    if (typeof logs === 'string' && logs) await this.store.putJson(objectNames.logsOf(objectName), { logs });
+    try {
+      await this.client.workflow.getHandle(introspectionWorkflowId(nodeUuid)).executeUpdate(deliverDataUpdate, { args: [{ objectName }] });
+    } catch (err) {
+      await this.discard(objectName);
+      if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError) {
+        throw new ConflictError('the introspection has already received its data or is no longer waiting for it');
+      }
+      throw err;
+    }
+    return { uuid: nodeUuid };
+  }
+
+  /** The node whose run the post is for: by its token, or (when tokens are optional) by MACs and BMC address among waiting runs. */
+  private async runFor(token: string | undefined, identity: AgentIdentity): Promise<string> {
+    if (token === undefined) {
+      if (this.config.CALLBACK_TOKEN_REQUIRED) throw new ForbiddenError(`a run token is required: send the ${TOKEN_HEADER} header the boot script gave the agent`);
+      return this.registry.runs.findWaiting(identity);
+    }
+    const nodeUuid = await this.registry.runs.nodeOfToken(token);
+    if (!nodeUuid) throw new ForbiddenError('the run token is not that of any introspection waiting for data');
+    const { byMac, byBmc } = await this.registry.runs.nodesMatching(identity, false);
+    if ([...byMac, ...byBmc].some((uuid) => uuid !== nodeUuid)) {
+      throw new ConflictError("the MACs or BMC address sent belong to another node than the run token's");
+    }
+    return nodeUuid;
+  }
+
+  private async ensureWaiting(nodeUuid: string): Promise<void> {
+    const description = await this.client.workflow
+      .getHandle(introspectionWorkflowId(nodeUuid))
+      .describe()
+      .catch((err) => {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      });
+    const waiting = description?.status.name === 'RUNNING' && description.typedSearchAttributes.get(IntrospectionStateKey) === 'waiting';
+    if (!waiting) throw new ConflictError('the introspection is not waiting for data');
+  }
+
+  private async discard(objectName: string): Promise<void> {
+    await Promise.all([objectName, objectNames.logsOf(objectName)].map((name) => this.store.delete(name).catch(() => undefined)));
+  }
+}
