@@ -14,15 +14,21 @@ import {
   type BulkProgress,
 } from '../workflows/definitions';
 
+/**
+ * The node list travels in the bulk workflow's input, and Temporal refuses payloads over 2 MB:
+ * 5,000 names of up to 255 characters stay under 1.3 MB.
+ */
+export const MAX_BULK_NODES = 5000;
+
 export const BulkRequestSchema = z
   .strictObject({
-    nodes: z.array(z.string().min(1).max(255)).min(1).max(100000).optional(),
+    nodes: z.array(z.string().min(1).max(255)).min(1).max(MAX_BULK_NODES).optional(),
     all_manageable: z.boolean().optional(),
     filters: z
       .strictObject({
-        rack: z.string().min(1).optional(),
-        resource_class: z.string().min(1).optional(),
-        name_prefix: z.string().min(1).optional(),
+        rack: z.string().min(1).max(255).optional(),
+        resource_class: z.string().min(1).max(80).optional(),
+        name_prefix: z.string().min(1).max(255).optional(),
       })
       .optional(),
     concurrency: z.number().int().min(1).max(1000).optional(),
