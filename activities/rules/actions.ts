@@ -3,6 +3,7 @@ import { HookError, type HookContext } from '../hooks/types';
 import { deepEqual, toText } from './conditions';
 import { nodeView } from './fields';
 import { formatValue, type FormatVariables } from './format';
+import { assertSafeKey, childValue } from './keys';
 import type { Action } from './schema';
 
 // Actions of introspection rules, one function per action, after ironic-inspector's
@@ -35,7 +36,8 @@ export interface AttributePath {
 
 /**
  * Parses a JSON pointer as ironic uses in node patches (`/properties/cpus`,
- * `/extra/foo/bar`). Only node properties and extra can be written by rules.
+ * `/extra/foo/bar`). Only node properties and extra can be written by rules (never
+ * driver_info, which holds the BMC credentials).
  */
 export function parseAttributePath(path: string): AttributePath {
   if (!path.startsWith('/')) throw new Error(`path ${JSON.stringify(path)} must be a JSON pointer starting with "/"`);
@@ -53,6 +55,7 @@ export function parseAttributePath(path: string): AttributePath {
   if (rest.length === 0 || rest[0] === '') {
     throw new Error(`path ${JSON.stringify(path)} must name a key below /${root}/`);
   }
+  for (const token of rest) assertSafeKey(token, `path ${JSON.stringify(path)}`);
   return { root, tokens: rest };
 }
 
@@ -66,19 +69,11 @@ function describe(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`;
 }
 
-function child(parent: Container, token: string): unknown {
-  if (Array.isArray(parent)) return /^\d+$/.test(token) ? parent[Number(token)] : undefined;
-  return Object.prototype.hasOwnProperty.call(parent, token) ? parent[token] : undefined;
-}
-
 /** The current value at an attribute path in the node view (undefined when absent). */
 export function readAttribute(ctx: HookContext, path: string): unknown {
   const { root, tokens } = parseAttributePath(path);
   let value: unknown = nodeView(ctx)[root];
-  for (const token of tokens) {
-    if (!isContainer(value)) return undefined;
-    value = child(value, token);
-  }
+  for (const token of tokens) value = childValue(value, token);
   return value;
 }
 
@@ -96,14 +91,14 @@ function writeAttribute(ctx: HookContext, path: string, value: unknown, insert: 
     target[top] = value;
     return;
   }
-  const current = nodeView(ctx)[root][top];
+  const current = childValue(nodeView(ctx)[root], top);
   if (current !== undefined && current !== null && !isContainer(current)) {
     throw new Error(`cannot write ${path}: /${root}/${top} is ${describe(current)}`);
   }
   const doc: Container = isContainer(current) ? structuredClone(current) : {};
   let parent: Container = doc;
   for (const token of rest.slice(0, -1)) {
-    let next = child(parent, token);
+    let next = childValue(parent, token);
     if (next === undefined || next === null) {
       if (Array.isArray(parent)) throw new Error(`cannot write ${path}: no list element ${token}`);
       next = {};

@@ -1,3 +1,4 @@
+import { RE2JS, RE2JSException } from 're2js';
 import { networkContains, parseIp, parseNetwork, type IpNetwork } from './cidr';
 
 // Condition operators of introspection rules, one function per op, after
@@ -100,19 +101,28 @@ export function ge(field: unknown, params: ConditionParams): boolean {
   return order(field, params) >= 0;
 }
 
-const networks = new Map<string, IpNetwork>();
+/** Compiled patterns and networks are kept, a bounded number: rule text must not grow memory without limit. */
+const MAX_CACHED = 1000;
+
+function memoized<T>(build: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = build(key);
+      if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+      cache.set(key, value);
+    }
+    return value;
+  };
+}
 
 /** Parses a CIDR (`10.0.0.0/8`, `2001:db8::/32`, or a bare address); throws when invalid. */
-export function compileNetwork(text: string): IpNetwork {
-  let net = networks.get(text);
-  if (!net) {
-    const parsed = parseNetwork(text);
-    if (!parsed) throw new Error(`invalid network "${text}"`);
-    net = parsed;
-    networks.set(text, net);
-  }
+export const compileNetwork = memoized((text): IpNetwork => {
+  const net = parseNetwork(text);
+  if (!net) throw new Error(`invalid network "${text}"`);
   return net;
-}
+});
 
 /** `in-net`: the field is an IP address inside the CIDR `value`. A null/empty field is not. */
 export function inNet(field: unknown, params: ConditionParams): boolean {
@@ -123,65 +133,58 @@ export function inNet(field: unknown, params: ConditionParams): boolean {
   return networkContains(net, addr);
 }
 
-const regexes = new Map<string, { full: RegExp; search: RegExp }>();
+export const MAX_PATTERN_LENGTH = 1000;
+/** RE2 runs in linear time; the text is bounded anyway, so one condition costs little. */
+export const MAX_REGEX_TEXT = 64 * 1024;
 
 /**
- * Compiles a Python `re` pattern as a JS RegExp. Python-only syntax translated: named
- * groups `(?P<n>...)`/`(?P=n)`, `\A`/`\Z`, and leading global flags `(?i)`, `(?m)`, `(?s)`.
- * Throws on an invalid pattern.
+ * Python `re` syntax as RE2 reads it. RE2 takes most of it as is ((?P<name>...), \A, (?i),
+ * (?m), (?s)); what differs: the leading flags (?a) and (?u) (ASCII / Unicode classes:
+ * RE2's classes are ASCII) are dropped, and Python's \Z is RE2's \z.
  */
-export function compileRegex(pattern: string): { full: RegExp; search: RegExp } {
-  const cached = regexes.get(pattern);
-  if (cached) return cached;
+function fromPython(pattern: string): string {
+  const lead = /^\(\?([a-zA-Z]+)\)/.exec(pattern);
   let src = pattern;
-  let flags = '';
-  const lead = /^\(\?([a-zA-Z]+)\)/.exec(src);
   if (lead) {
-    for (const f of lead[1]!) {
-      if (f === 'i' || f === 'm' || f === 's') flags += flags.includes(f) ? '' : f;
-      else if (f !== 'a' && f !== 'u') throw new Error(`invalid regular expression ${JSON.stringify(pattern)}: unsupported flag "(?${f})"`);
-    }
-    src = src.slice(lead[0].length);
+    const flags = lead[1]!.replace(/[au]/g, '');
+    src = (flags ? `(?${flags})` : '') + pattern.slice(lead[0].length);
   }
-  let out = '';
-  for (let i = 0; i < src.length; i++) {
-    const ch = src[i]!;
-    if (ch === '\\' && i + 1 < src.length) {
-      const next = src[i + 1]!;
-      out += next === 'A' ? '^' : next === 'Z' ? '$' : ch + next;
-      i++;
-    } else if (src.startsWith('(?P<', i)) {
-      out += '(?<';
-      i += 3;
-    } else if (src.startsWith('(?P=', i)) {
-      const end = src.indexOf(')', i);
-      if (end < 0) throw new Error(`invalid regular expression ${JSON.stringify(pattern)}: unterminated (?P=`);
-      out += `\\k<${src.slice(i + 4, end)}>`;
-      i = end;
-    } else {
-      out += ch;
-    }
+  return src.replace(/\\(.)/gs, (escape, ch: string) => (ch === 'Z' ? '\\z' : escape));
+}
+
+/**
+ * Compiles a Python `re` pattern for RE2 (linear-time matching, whatever the pattern and
+ * text). Throws on a pattern that is too long, invalid, or needs backtracking
+ * (backreferences, lookarounds...).
+ */
+export const compileRegex = memoized((pattern): RE2JS => {
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    throw new Error(`pattern is ${pattern.length} characters, more than ${MAX_PATTERN_LENGTH}`);
   }
-  let compiled: { full: RegExp; search: RegExp };
   try {
-    const search = new RegExp(out, flags);
-    compiled = { full: new RegExp(`^(?:${out})$`, flags), search };
+    return RE2JS.compile(fromPython(pattern));
   } catch (err) {
-    const why = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
-    throw new Error(`invalid regular expression ${JSON.stringify(pattern)}: ${why}`);
+    if (!(err instanceof RE2JSException)) throw err;
+    throw new Error(`pattern not supported (linear-time regex engine): ${err.message.replace(/^error parsing regexp: /, '')}`);
   }
-  regexes.set(pattern, compiled);
-  return compiled;
+});
+
+function regexText(field: unknown): string {
+  const text = toText(field);
+  if (text.length > MAX_REGEX_TEXT) {
+    throw new Error(`text is ${text.length} characters, more than the ${MAX_REGEX_TEXT} a pattern is matched against`);
+  }
+  return text;
 }
 
 /** `matches`: the whole text of the field matches the regex `value`. */
 export function matches(field: unknown, params: ConditionParams): boolean {
-  return compileRegex(String(params.value)).full.test(toText(field));
+  return compileRegex(String(params.value)).testExact(regexText(field));
 }
 
 /** `contains`: the regex `value` matches somewhere in the text of the field. */
 export function contains(field: unknown, params: ConditionParams): boolean {
-  return compileRegex(String(params.value)).search.test(toText(field));
+  return compileRegex(String(params.value)).test(regexText(field));
 }
 
 /** `is-empty`: the field is null, '', [] or {} (a missing field counts as null). */

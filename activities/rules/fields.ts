@@ -1,4 +1,5 @@
 import type { HookContext, HookNode, PortSpec } from '../hooks/types';
+import { assertSafeKey } from './keys';
 
 // Field paths of rule conditions, as ironic-inspector's: an optional scheme
 // (`data://`, the default, or `node://`) and a JSONPath-like path (ironic-inspector
@@ -10,7 +11,9 @@ import type { HookContext, HookNode, PortSpec } from '../hooks/types';
 //   all_interfaces.*.ip                 every value of an object
 //   all_interfaces.'eth0.100'.ip        quoted key (for keys holding dots)
 //
-// Descendant (`..`), filters, slices and unions are not supported and are rejected.
+// Descendant (`..`), filters, slices and unions are not supported and are rejected, as
+// are the keys `__proto__`, `constructor` and `prototype`, and node fields that may hold
+// secrets (`node://driver_info...`).
 
 export type FieldScheme = 'data' | 'node';
 
@@ -40,7 +43,27 @@ export function parseField(field: string): ParsedField {
   if (scheme !== 'data' && scheme !== 'node') {
     throw new Error(`unsupported scheme "${scheme}", valid values are node:// or data://`);
   }
-  return { scheme, path, segments: parsePath(path) };
+  const segments = parsePath(path);
+  for (const seg of segments) if (seg.kind === 'key') assertSafeKey(seg.name, `field "${field}"`);
+  if (scheme === 'node') assertReadableNodeKey(segments[0]?.kind === 'key' ? segments[0].name : undefined, `field "${field}"`);
+  return { scheme, path, segments };
+}
+
+/** Node fields that hold or may one day hold secrets (BMC credentials, agent tokens). */
+const SECRET_NODE_FIELDS = new Set(['driver_info', 'driver_internal_info', 'instance_info']);
+
+/**
+ * Checks the first key of a read from the node view (`node://...` fields, `{node[...]}`
+ * formatting fields; undefined = the whole node or a wildcard). The view holds no secrets
+ * today: refusing them by name keeps it so, should the view ever grow.
+ */
+export function assertReadableNodeKey(key: string | undefined, where: string): void {
+  if (key === undefined) throw new Error(`${where}: must start with the name of a node field`);
+  if (SECRET_NODE_FIELDS.has(key)) throw new Error(`${where}: node ${key} may hold credentials and cannot be read by rules`);
+}
+
+function isQuoted(text: string): boolean {
+  return text.length >= 2 && (text[0] === "'" || text[0] === '"') && text[text.length - 1] === text[0];
 }
 
 function parsePath(path: string): PathSegment[] {
@@ -89,7 +112,7 @@ function parsePath(path: string): PathSegment[] {
       const inner = path.slice(i + 1, end).trim();
       if (inner === '*') segments.push({ kind: 'each' });
       else if (/^\d+$/.test(inner)) segments.push({ kind: 'index', index: Number(inner) });
-      else if (/^(['"]).*\1$/.test(inner)) segments.push({ kind: 'key', name: inner.slice(1, -1) });
+      else if (isQuoted(inner)) segments.push({ kind: 'key', name: inner.slice(1, -1) });
       else fail(`unsupported selector "[${inner}]" (use [n], [*] or ['key'])`);
       i = end + 1;
     } else {
@@ -120,11 +143,11 @@ export function resolvePath(root: unknown, segments: PathSegment[]): unknown[] {
           break;
         case 'each':
           // As jsonpath_rw: [*] of a single (non-list) value selects the value itself.
-          if (Array.isArray(value)) next.push(...value);
+          if (Array.isArray(value)) for (const v of value) next.push(v);
           else if (value !== null && value !== undefined) next.push(value);
           break;
         case 'values':
-          if (isPlainObject(value)) next.push(...Object.values(value));
+          if (isPlainObject(value)) for (const v of Object.values(value)) next.push(v);
           break;
       }
     }

@@ -3,6 +3,8 @@ import { describeZodError } from '../../common/validation';
 import { compileNetwork, compileRegex, CONDITION_OPS } from './conditions';
 import { ACTION_NAMES, parseAttributePath, TRAIT_PATTERN } from './actions';
 import { parseField } from './fields';
+import { checkTemplates } from './format';
+import { assertSafeKey } from './keys';
 
 // An introspection rule as the rules API accepts it (ironic-inspector's JSON DSL):
 //
@@ -13,6 +15,24 @@ import { parseField } from './fields';
 // Conditions take op, field, multiple (any|all|first, default any), invert (default
 // false) and the op's parameters; actions take action and its parameters. As in
 // ironic-inspector, unknown and missing parameters are errors.
+//
+// Rules come from outside and run on every introspection, so they are bounded: sizes
+// and counts below, regexes that RE2 runs in linear time, no `__proto__` / `constructor`
+// / `prototype` keys, no reads of node secrets (see fields.ts, format.ts, keys.ts).
+
+/** The most rules that may be stored (the API counts them). */
+export const MAX_RULES = 1000;
+/** The most a rule may take, serialized (JSON, UTF-8, after defaults are filled in). */
+export const MAX_RULE_BYTES = 64 * 1024;
+const MAX_CONDITIONS = 50;
+const MAX_ACTIONS = 50;
+const MAX_DESCRIPTION_LENGTH = 255;
+/** Condition fields, attribute paths, trait and capability names, scopes. */
+const MAX_NAME_LENGTH = 255;
+/** A `value`, serialized (a `fail` message: in characters). */
+const MAX_VALUE_BYTES = 4 * 1024;
+/** Levels of lists/objects inside a `value`. */
+const MAX_VALUE_DEPTH = 10;
 
 /** Checks presence (not undefined; not null unless `allowNull`) before the value's own schema. */
 function required<T extends z.ZodType>(name: string, schema: T, allowNull = false) {
@@ -23,18 +43,53 @@ function required<T extends z.ZodType>(name: string, schema: T, allowNull = fals
     .pipe(schema);
 }
 
-/** A check that throws → an issue with the thrown message. */
+/** A check that throws → an issue with the thrown message; it aborts the checks of the enclosing objects (the rule's size). */
 function checked<T extends z.ZodType>(schema: T, check: (value: z.output<T>) => unknown) {
   return schema.superRefine((value, ctx) => {
     try {
       check(value);
     } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      ctx.addIssue({ code: 'custom', message: (err as Error).message, continue: false });
     }
   });
 }
 
-const FieldSchema = required('field', checked(z.string(), (f) => parseField(f)));
+function text(max: number) {
+  return z.string().max(max, { error: `longer than ${max} characters` });
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? '');
+}
+
+/** Throws when a list or object in `value` is nested too deep or holds a forbidden key; stops at the limit. */
+function checkNesting(value: unknown, where = 'value', depth = 1): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (depth > MAX_VALUE_DEPTH) throw new Error(`nested deeper than ${MAX_VALUE_DEPTH} levels`);
+  const list = Array.isArray(value);
+  for (const [key, child] of Object.entries(value)) {
+    if (!list) assertSafeKey(key, where);
+    checkNesting(child, list ? `${where}[${key}]` : `${where}.${key}`, depth + 1);
+  }
+}
+
+function checkValue(value: unknown): void {
+  checkNesting(value);
+  const bytes = jsonBytes(value);
+  if (bytes > MAX_VALUE_BYTES) throw new Error(`${bytes} bytes serialized, more than ${MAX_VALUE_BYTES}`);
+}
+
+/** A `value` parameter: bounded (checked on the raw input, before `schema` walks it), then `schema`. */
+function bounded<T extends z.ZodType>(schema: T) {
+  return checked(z.unknown(), checkValue).pipe(schema);
+}
+
+/** A value that actions format: its templates are checked now, not when the rule first applies. */
+function formatted<T extends z.ZodType>(schema: T) {
+  return checked(schema, checkTemplates);
+}
+
+const FieldSchema = required('field', checked(text(MAX_NAME_LENGTH), (f) => parseField(f)));
 
 const conditionBase = {
   field: FieldSchema,
@@ -42,10 +97,10 @@ const conditionBase = {
   invert: z.boolean().default(false),
 };
 
-const anyValue = required('value', z.json());
-const orderedValue = required('value', z.union([z.number(), z.string()], { error: 'expected a number or a string' }));
-const regexValue = required('value', checked(z.string(), (p) => compileRegex(p)));
-const networkValue = required('value', checked(z.string(), (n) => compileNetwork(n)));
+const anyValue = required('value', bounded(z.json()));
+const orderedValue = required('value', bounded(z.union([z.number(), z.string()], { error: 'expected a number or a string' })));
+const regexValue = required('value', bounded(checked(z.string(), (p) => compileRegex(p))));
+const networkValue = required('value', bounded(checked(z.string(), (n) => compileNetwork(n))));
 
 function condition<Op extends string, V extends z.ZodType>(op: Op, value: V) {
   return z.strictObject({ op: z.literal(op), ...conditionBase, value });
@@ -75,26 +130,26 @@ export const ConditionSchema = z.discriminatedUnion(
   },
 );
 
-const AttributePathSchema = required('path', checked(z.string(), (p) => parseAttributePath(p)));
+const AttributePathSchema = required('path', checked(text(MAX_NAME_LENGTH), (p) => parseAttributePath(p)));
 const TraitNameSchema = required(
   'name',
-  z.string().max(255).regex(TRAIT_PATTERN, { error: 'invalid trait name: expected CUSTOM_[A-Z0-9_]+ or a standard (upper-case) trait' }),
+  text(MAX_NAME_LENGTH).regex(TRAIT_PATTERN, { error: 'invalid trait name: expected CUSTOM_[A-Z0-9_]+ or a standard (upper-case) trait' }),
 );
 
 export const ActionSchema = z.discriminatedUnion(
   'action',
   [
-    z.strictObject({ action: z.literal('fail'), message: required('message', z.string()) }),
+    z.strictObject({ action: z.literal('fail'), message: required('message', text(MAX_VALUE_BYTES)) }),
     z.strictObject({
       action: z.literal('set-attribute'),
       path: AttributePathSchema,
       // As ironic-inspector: the key must be present but may be null.
-      value: required('value', z.json(), true),
+      value: required('value', bounded(formatted(z.json())), true),
     }),
     z.strictObject({
       action: z.literal('extend-attribute'),
       path: AttributePathSchema,
-      value: required('value', z.json()),
+      value: required('value', bounded(formatted(z.json()))),
       unique: z.boolean().default(false),
     }),
     z.strictObject({ action: z.literal('add-trait'), name: TraitNameSchema }),
@@ -103,10 +158,13 @@ export const ActionSchema = z.discriminatedUnion(
       action: z.literal('set-capability'),
       name: required(
         'name',
-        z.string().regex(/^[^,:]+$/, { error: 'capability name must be non-empty without "," or ":"' }),
+        checked(
+          text(MAX_NAME_LENGTH).regex(/^[^,:]+$/, { error: 'capability name must be non-empty without "," or ":"' }),
+          (name) => assertSafeKey(name, 'capability name'),
+        ),
       ),
       // Optional as in ironic-inspector: null/absent removes the capability.
-      value: z.union([z.string(), z.number(), z.boolean()]).nullish(),
+      value: bounded(formatted(z.union([z.string(), z.number(), z.boolean()]).nullish())).optional(),
     }),
   ],
   {
@@ -119,14 +177,22 @@ export const ActionSchema = z.discriminatedUnion(
   },
 );
 
-export const RuleSchema = z.object({
-  uuid: z.guid({ error: 'invalid UUID' }).optional(),
-  description: z.string().nullish(),
-  // Rules without conditions always apply.
-  conditions: z.array(ConditionSchema).default([]),
-  actions: z.array(ActionSchema).min(1, { error: 'at least one action is required' }),
-  scope: z.string().nullish(),
-});
+export const RuleSchema = z
+  .object({
+    uuid: z.guid({ error: 'invalid UUID' }).optional(),
+    description: text(MAX_DESCRIPTION_LENGTH).nullish(),
+    // Rules without conditions always apply.
+    conditions: z.array(ConditionSchema).max(MAX_CONDITIONS, { error: `more than ${MAX_CONDITIONS} conditions` }).default([]),
+    actions: z
+      .array(ActionSchema)
+      .min(1, { error: 'at least one action is required' })
+      .max(MAX_ACTIONS, { error: `more than ${MAX_ACTIONS} actions` }),
+    scope: text(MAX_NAME_LENGTH).nullish(),
+  })
+  .superRefine((rule, ctx) => {
+    const bytes = jsonBytes(rule);
+    if (bytes > MAX_RULE_BYTES) ctx.addIssue({ code: 'custom', message: `rule is ${bytes} bytes serialized, more than ${MAX_RULE_BYTES}` });
+  });
 
 export type Rule = z.infer<typeof RuleSchema>;
 export type RuleInput = z.input<typeof RuleSchema>;

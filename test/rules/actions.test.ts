@@ -9,7 +9,7 @@ import {
   setAttribute,
   setCapability,
 } from '../../activities/rules/actions';
-import { formatString, formatValue } from '../../activities/rules/format';
+import { formatString, formatValue, MAX_FORMATTED_LENGTH } from '../../activities/rules/format';
 import { HookError } from '../../activities/hooks/types';
 import { makeCtx } from './helpers';
 
@@ -168,5 +168,55 @@ describe('formatting', () => {
     runAction(ctx, { action: 'set-capability', name: 'vendor', value: '{data[inventory][system_vendor][manufacturer]}' }, v);
     expect(ctx.patch.properties).toEqual({ cpu_arch: 'x86_64', capabilities: 'vendor:Dell Inc.' });
     expect(ctx.patch.extra).toEqual({ macs: ['52:54:00:12:34:01'] });
+  });
+});
+
+describe('hostile keys and data', () => {
+  const polluted = () => ({} as Record<string, unknown>)['polluted'];
+
+  test('attribute paths with forbidden keys throw, also when run directly', () => {
+    const ctx = makeCtx();
+    expect(() => setAttribute(ctx, { path: '/extra/__proto__/polluted', value: 1 })).toThrow(/"__proto__" is not allowed as a key/);
+    expect(() => extendAttribute(ctx, { path: '/properties/constructor', value: 1 })).toThrow(/"constructor" is not allowed as a key/);
+    expect(polluted()).toBeUndefined();
+    expect(ctx.patch.extra).toEqual({});
+  });
+
+  test('existing values are read as own properties only', () => {
+    const ctx = makeCtx();
+    setAttribute(ctx, { path: '/extra/hasOwnProperty/x', value: 1 }); // not the inherited function
+    extendAttribute(ctx, { path: '/properties/toString', value: 'a' });
+    expect(Object.entries(ctx.patch.extra)).toEqual([['hasOwnProperty', { x: 1 }]]);
+    expect(Object.entries(ctx.patch.properties)).toEqual([['toString', ['a']]]);
+  });
+
+  test('a "__proto__" key in node data stays plain data when written around', () => {
+    const ctx = makeCtx({ node: { extra: JSON.parse('{"t": {"__proto__": {"polluted": 1}}}') as Record<string, unknown> } });
+    setAttribute(ctx, { path: '/extra/t/y', value: 2 });
+    const t = ctx.patch.extra['t'] as Record<string, unknown>;
+    expect(Object.keys(t)).toEqual(['__proto__', 'y']);
+    expect(t['polluted']).toBeUndefined(); // the key did not become t's prototype
+    expect(polluted()).toBeUndefined();
+  });
+
+  test('formatting: a key filled from the data cannot be a forbidden one; lookups are own properties only', () => {
+    const vars = { data: { k: '__proto__', list: [1, 2] } };
+    expect(() => formatValue({ '{data[k]}': { polluted: 1 } }, vars)).toThrow('"__proto__" is not allowed as a key (formatted key "{data[k]}")');
+    expect(polluted()).toBeUndefined();
+    expect(() => formatString('{data[toString]}', vars)).toThrow(/"toString" not found/);
+    expect(() => formatString('{data[list][length]}', vars)).toThrow(/"length" not found/);
+    expect(formatString('{data[list][1]}', vars)).toBe('2');
+    expect(() => formatString('{data[__proto__]}', vars)).toThrow(/"__proto__" is not allowed as a key/);
+    expect(() => formatString('{node[driver_info][ipmi_password]}', { node: { driver_info: { ipmi_password: 'x' } } })).toThrow(
+      /node driver_info may hold credentials/,
+    );
+  });
+
+  test('formatting output is bounded, for a string and for a whole value', () => {
+    const vars = { data: { s: 'x'.repeat(4000) } };
+    expect(formatString(`${'{data[s]}'.repeat(16)}`, vars)).toHaveLength(64000);
+    expect(() => formatString(`${'{data[s]}'.repeat(17)}`, vars)).toThrow(`formatted value is longer than ${MAX_FORMATTED_LENGTH} characters`);
+    expect(formatValue(Array(16).fill('{data[s]}'), vars)).toHaveLength(16);
+    expect(() => formatValue({ a: Array(10).fill('{data[s]}'), b: Array(7).fill('{data[s]}') }, vars)).toThrow(/longer than 65536/);
   });
 });

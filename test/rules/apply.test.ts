@@ -232,3 +232,20 @@ describe('applyRules', () => {
     expect(ctx.patch).toEqual(makeCtx().patch);
   });
 });
+
+describe('hostile data', () => {
+  test('catastrophic-backtracking patterns evaluate quickly and correctly', () => {
+    const ctx = makeCtx({ data: { vendor: `${'a'.repeat(40)}!` } });
+    expect(holds({ op: 'matches', field: 'vendor', value: '(a+)+$' }, ctx)).toBe(false);
+    expect(holds({ op: 'contains', field: 'vendor', value: '(a+)+$' }, ctx)).toBe(false);
+    expect(holds({ op: 'contains', field: 'vendor', value: '(a|aa)+!' }, ctx)).toBe(true);
+    expect(holds({ op: 'matches', field: 'vendor', value: '(a*)*!' }, ctx)).toBe(true);
+  });
+
+  test('text longer than a regex may run over fails the rule, naming it', () => {
+    const rule = parseRule({ conditions: [{ op: 'contains', field: 'blob', value: 'x' }], actions: [TRAIT] });
+    expect(() => applyRules([rule], makeCtx({ data: { blob: 'a'.repeat(70000) } }))).toThrow(
+      /^rule #0: condition 0 \(contains on blob\) failed: text is 70000 characters, more than the 65536/,
+    );
+  });
+});

@@ -9,6 +9,8 @@ import {
   le,
   lt,
   matches,
+  MAX_PATTERN_LENGTH,
+  MAX_REGEX_TEXT,
   ne,
   toText,
 } from '../../activities/rules/conditions';
@@ -139,12 +141,48 @@ describe('matches / contains', () => {
   test('Python regex syntax: inline flags, named groups, \\A \\Z', () => {
     expect(matches('DELL INC.', { value: '(?i)dell.*' })).toBe(true);
     expect(matches('DELL INC.', { value: 'dell.*' })).toBe(false);
-    expect(matches('ab-ab', { value: '(?P<x>ab)-(?P=x)' })).toBe(true);
-    expect(matches('ab-cd', { value: '(?P<x>ab)-(?P=x)' })).toBe(false);
+    expect(matches('abc', { value: '(?a)\\w+' })).toBe(true); // ASCII flag: RE2's classes are ASCII already
+    expect(matches('AB\nc', { value: '(?ims)ab.C' })).toBe(true);
+    expect(matches('ab-ab', { value: '(?P<x>ab)-(?P<y>ab)' })).toBe(true);
     expect(contains('abc', { value: '\\Aab' })).toBe(true);
     expect(contains('xabc', { value: '\\Aab' })).toBe(false);
+    expect(contains('abc', { value: 'bc\\Z' })).toBe(true);
+    expect(contains('abc\n', { value: 'bc\\Z' })).toBe(false); // \Z is the very end, unlike $ in Python
     expect(contains('a\\Ab', { value: '\\\\A' })).toBe(true); // escaped backslash stays literal
-    expect(() => compileRegex('(?L)x')).toThrow(/unsupported flag/);
+    expect(contains('a\\Zb', { value: '\\\\Z' })).toBe(true);
+    expect(() => compileRegex('(?L)x')).toThrow(/not supported .*`\(\?L`/);
+  });
+
+  test('catastrophic-backtracking patterns run in linear time (a backtracking engine would hang here)', () => {
+    const evil = `${'a'.repeat(50)}!`;
+    expect(matches(evil, { value: '(a+)+$' })).toBe(false);
+    expect(contains(evil, { value: '(a+)+$' })).toBe(false);
+    expect(contains(evil, { value: '(a|aa)+$' })).toBe(false);
+    expect(matches(evil, { value: '(a|a?)+' })).toBe(false);
+    expect(contains('a'.repeat(50), { value: '(a+)+$' })).toBe(true);
+    expect(matches(`${'x'.repeat(5000)}y`, { value: '(x+x+)+y' })).toBe(true);
+  });
+
+  test.each([
+    ['(a)\\1', 'invalid escape sequence'],
+    ['(?P<x>a)(?P=x)', 'invalid or unsupported Perl syntax: `(?P`'],
+    ['a(?=b)', '`(?=`'],
+    ['a(?!b)', '`(?!`'],
+    ['(?<=a)b', 'invalid named capture'],
+    ['(?<!a)b', 'invalid named capture'],
+    ['(?>a+)b', '`(?>`'],
+    ['a*+', 'invalid nested repetition operator'],
+  ])('%j (backtracking only) is refused', (pattern, why) => {
+    expect(() => compileRegex(pattern)).toThrow('pattern not supported (linear-time regex engine): ');
+    expect(() => compileRegex(pattern)).toThrow(why);
+  });
+
+  test('pattern length and text length are bounded', () => {
+    expect(() => compileRegex('a'.repeat(MAX_PATTERN_LENGTH))).not.toThrow();
+    expect(() => compileRegex('a'.repeat(MAX_PATTERN_LENGTH + 1))).toThrow(`pattern is 1001 characters, more than 1000`);
+    expect(matches('a'.repeat(MAX_REGEX_TEXT), { value: 'a*' })).toBe(true);
+    expect(() => contains('a'.repeat(MAX_REGEX_TEXT + 1), { value: 'b' })).toThrow(/text is 65537 characters, more than the 65536/);
+    expect(() => contains(['a'.repeat(MAX_REGEX_TEXT)], { value: 'b' })).toThrow(/more than the 65536/); // as JSON text
   });
 });
 

@@ -1,4 +1,5 @@
 import { fieldValues, nodeView, parseField, resolvePath } from '../../activities/rules/fields';
+import type { HookNode } from '../../activities/hooks/types';
 import { makeCtx } from './helpers';
 
 describe('parseField', () => {
@@ -95,5 +96,41 @@ describe('node view', () => {
     expect(fieldValues('node://uuid', ctx)).toEqual([ctx.node.uuid]);
     // the node record itself is untouched
     expect(ctx.node.properties).toEqual({ memory_mb: 2048, cpus: 4 });
+  });
+});
+
+describe('hostile paths and data', () => {
+  test('forbidden keys are refused in the field text, also when evaluated directly', () => {
+    expect(() => parseField('inventory.__proto__.x')).toThrow('"__proto__" is not allowed as a key (field "inventory.__proto__.x")');
+    expect(() => fieldValues("a['constructor']", makeCtx())).toThrow(/"constructor" is not allowed as a key/);
+  });
+
+  test('reads are own properties only: inherited names select nothing, a data key "__proto__" is plain data', () => {
+    const key = (name: string) => ({ kind: 'key' as const, name });
+    expect(resolvePath({}, [key('constructor')])).toEqual([]);
+    expect(resolvePath({ a: {} }, [key('a'), key('toString')])).toEqual([]);
+    const data = JSON.parse('{"a": {"__proto__": {"x": 1}}}') as unknown;
+    expect(resolvePath(data, [key('a'), key('__proto__'), key('x')])).toEqual([1]);
+    expect(resolvePath(data, parseField('a.*.x').segments)).toEqual([1]);
+    expect(({} as Record<string, unknown>)['x']).toBeUndefined();
+  });
+
+  test('[*] and .* expand very large lists and objects', () => {
+    const list = Array.from({ length: 300000 }, (_, i) => i);
+    const ctx = makeCtx({ data: { list, obj: Object.fromEntries(list.map((i) => [`k${i}`, i])) } });
+    expect(fieldValues('list[*]', ctx)).toHaveLength(300000);
+    expect(fieldValues('obj.*', ctx)).toHaveLength(300000);
+  });
+
+  test('node secrets are refused by name, even though the node view never holds them', () => {
+    expect(() => parseField('node://driver_info.ipmi_password')).toThrow(
+      'field "node://driver_info.ipmi_password": node driver_info may hold credentials and cannot be read by rules',
+    );
+    expect(() => parseField('node://*')).toThrow(/must start with the name of a node field/);
+    expect(parseField('data://driver_info').segments).toEqual([{ kind: 'key', name: 'driver_info' }]); // the agent's data is not secret
+    const record = { properties: {}, driver_info: { ipmi_password: 'secret' } } as Partial<HookNode>;
+    const view = nodeView(makeCtx({ node: record }));
+    expect(Object.keys(view).sort()).toEqual(['extra', 'name', 'ports', 'properties', 'traits', 'uuid']);
+    expect(JSON.stringify(view)).not.toContain('secret');
   });
 });

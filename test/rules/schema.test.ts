@@ -1,4 +1,4 @@
-import { parseRule, RuleSchema, RuleValidationError } from '../../activities/rules/schema';
+import { MAX_RULE_BYTES, MAX_RULES, parseRule, RuleSchema, RuleValidationError } from '../../activities/rules/schema';
 
 const okAction = { action: 'add-trait', name: 'CUSTOM_X' };
 
@@ -158,11 +158,11 @@ describe('parseRule rejects, naming the path', () => {
         /^conditions\.0\.value: invalid network/,
       );
     }
-    expect(rejection({ conditions: [{ op: 'matches', field: 'a', value: '((' }], actions: [okAction] })).toMatch(
-      /^conditions\.0\.value: invalid regular expression "\(\(": /,
+    expect(rejection({ conditions: [{ op: 'matches', field: 'a', value: '((' }], actions: [okAction] })).toBe(
+      'conditions.0.value: pattern not supported (linear-time regex engine): missing closing ): `((`',
     );
     expect(rejection({ conditions: [{ op: 'contains', field: 'a', value: '(?x)a b' }], actions: [okAction] })).toMatch(
-      /^conditions\.0\.value: invalid regular expression/,
+      /^conditions\.0\.value: pattern not supported \(linear-time regex engine\): invalid or unsupported Perl syntax: `\(\?x`/,
     );
   });
 
@@ -200,5 +200,205 @@ describe('parseRule rejects, naming the path', () => {
   test('non-object bodies', () => {
     expect(rejection(null)).toMatch(/^\(body\): /);
     expect(rejection({ conditions: 'x', actions: [okAction] })).toMatch(/^conditions: /);
+  });
+});
+
+describe('parseRule bounds hostile rules', () => {
+  const cond = (value: unknown) => ({ op: 'eq', field: 'inventory.cpu.count', value });
+  const nested = (levels: number): unknown => {
+    let value: unknown = 1;
+    for (let i = 0; i < levels; i++) value = i % 2 ? [value] : { k: value };
+    return value;
+  };
+
+  test('exported limits', () => {
+    expect(MAX_RULES).toBe(1000);
+    expect(MAX_RULE_BYTES).toBe(64 * 1024);
+  });
+
+  test('regexes RE2 cannot run in linear time are refused when the rule is created, naming the condition', () => {
+    const body = (value: string) => ({
+      conditions: [{ op: 'contains', field: 'a', value: 'ok' }, { op: 'matches', field: 'a', value }],
+      actions: [okAction],
+    });
+    expect(rejection(body('(a)\\1'))).toBe(
+      'conditions.1.value: pattern not supported (linear-time regex engine): invalid escape sequence: `\\1`',
+    );
+    expect(rejection(body('(?P<x>a)-(?P=x)'))).toMatch(/^conditions\.1\.value: pattern not supported \(linear-time regex engine\): /);
+    expect(rejection(body('foo(?=bar)'))).toMatch(/^conditions\.1\.value: pattern not supported .*`\(\?=`/);
+    expect(rejection(body('(?<!foo)bar'))).toMatch(/^conditions\.1\.value: pattern not supported /);
+    expect(rejection(body('a'.repeat(1001)))).toBe('conditions.1.value: pattern is 1001 characters, more than 1000');
+    expect(parseRule(body('(a+)+$')).conditions).toHaveLength(2);
+  });
+
+  test('a rule is at most MAX_RULE_BYTES serialized', () => {
+    const big = 'x'.repeat(2000);
+    expect(parseRule({ conditions: Array.from({ length: 30 }, () => cond(big)), actions: [okAction] }).conditions).toHaveLength(30);
+    expect(rejection({ conditions: Array.from({ length: 40 }, () => cond(big)), actions: [okAction] })).toMatch(
+      /^\(body\): rule is \d+ bytes serialized, more than 65536$/,
+    );
+  });
+
+  test('at most 50 conditions and 50 actions', () => {
+    expect(parseRule({ conditions: Array.from({ length: 50 }, () => cond(1)), actions: Array(50).fill(okAction) })).toBeTruthy();
+    expect(rejection({ conditions: Array.from({ length: 51 }, () => cond(1)), actions: [okAction] })).toBe(
+      'conditions: more than 50 conditions',
+    );
+    expect(rejection({ actions: Array(51).fill(okAction) })).toBe('actions: more than 50 actions');
+  });
+
+  test('strings are bounded: description, scope, field, path, names, message, values', () => {
+    const long = 'a'.repeat(256);
+    expect(parseRule({ description: 'd'.repeat(255), actions: [okAction] }).description).toHaveLength(255);
+    expect(rejection({ description: long, actions: [okAction] })).toBe('description: longer than 255 characters');
+    expect(rejection({ scope: long, actions: [okAction] })).toBe('scope: longer than 255 characters');
+    expect(rejection({ conditions: [{ op: 'is-empty', field: long }], actions: [okAction] })).toBe(
+      'conditions.0.field: longer than 255 characters',
+    );
+    expect(rejection({ actions: [okAction, { action: 'set-attribute', path: `/extra/${long}`, value: 1 }] })).toMatch(
+      /^actions\.1\.path: longer than 255 characters/,
+    );
+    expect(rejection({ actions: [{ action: 'set-capability', name: long, value: 1 }] })).toMatch(/^actions\.0\.name: longer than 255/);
+    expect(rejection({ actions: [{ action: 'add-trait', name: `CUSTOM_${'A'.repeat(249)}` }] })).toMatch(/^actions\.0\.name: longer than 255/);
+    expect(rejection({ actions: [{ action: 'fail', message: 'm'.repeat(4097) }] })).toBe('actions.0.message: longer than 4096 characters');
+    expect(rejection({ conditions: [cond('v'.repeat(4095))], actions: [okAction] })).toBe(
+      'conditions.0.value: 4097 bytes serialized, more than 4096',
+    );
+    expect(rejection({ actions: [{ action: 'set-capability', name: 'c', value: 'é'.repeat(2048) }] })).toMatch(
+      /^actions\.0\.value: 4098 bytes serialized/,
+    );
+    expect(parseRule({ actions: [{ action: 'extend-attribute', path: '/extra/a', value: ['v'.repeat(4000)] }] })).toBeTruthy();
+  });
+
+  test('values nest at most 10 levels, checked before anything recurses into them', () => {
+    const setAt3 = (value: unknown) => ({ actions: [okAction, okAction, okAction, { action: 'set-attribute', path: '/extra/a', value }] });
+    expect(parseRule(setAt3(nested(10))).actions[3]).toMatchObject({ value: nested(10) });
+    expect(rejection(setAt3(nested(11)))).toBe('actions.3.value: nested deeper than 10 levels');
+    expect(rejection({ conditions: [cond(nested(11))], actions: [okAction] })).toBe('conditions.0.value: nested deeper than 10 levels');
+    expect(rejection(setAt3(nested(200000)))).toBe('actions.3.value: nested deeper than 10 levels');
+  });
+});
+
+describe('parseRule refuses __proto__, constructor and prototype', () => {
+  const refused = /"(__proto__|constructor|prototype)" is not allowed as a key/;
+
+  test.each(['inventory.__proto__.x', 'data://constructor', "inventory['prototype']", 'node://properties.__proto__', 'a[*]."constructor"'])(
+    'in condition field %j',
+    (field) => {
+      const msg = rejection({ conditions: [{ op: 'is-empty', field }], actions: [okAction] });
+      expect(msg).toMatch(/^conditions\.0\.field: /);
+      expect(msg).toMatch(refused);
+    },
+  );
+
+  test.each(['/extra/__proto__', '/properties/a/constructor', '/extra/prototype/x', '/extra/a/__proto__/b'])('in attribute path %j', (path) => {
+    for (const action of ['set-attribute', 'extend-attribute']) {
+      const msg = rejection({ actions: [{ action, path, value: 1 }] });
+      expect(msg).toMatch(/^actions\.0\.path: /);
+      expect(msg).toMatch(refused);
+    }
+  });
+
+  test.each([
+    '{data[__proto__]}',
+    'x {data.constructor} y',
+    '{data[inventory][prototype]}',
+    '{node[properties][__proto__]}',
+    '{data[a].__proto__[b]}',
+  ])('in formatting field %j, in values, object keys and capabilities', (template) => {
+    const bodies = [
+      { action: 'set-attribute', path: '/extra/a', value: template },
+      { action: 'set-attribute', path: '/extra/a', value: { [template]: 1 } },
+      { action: 'extend-attribute', path: '/extra/a', value: [[template]] },
+      { action: 'set-capability', name: 'c', value: template },
+    ];
+    for (const action of bodies) {
+      const msg = rejection({ actions: [okAction, action] });
+      expect(msg).toMatch(/^actions\.1\.value: /);
+      expect(msg).toMatch(refused);
+    }
+  });
+
+  test('as a capability name', () => {
+    for (const name of ['__proto__', 'constructor', 'prototype']) {
+      expect(rejection({ actions: [{ action: 'set-capability', name, value: 1 }] })).toMatch(/^actions\.0\.name: /);
+    }
+  });
+
+  test.each([
+    ['{"__proto__": {"polluted": true}}', '"__proto__" is not allowed as a key (value)'],
+    ['{"a": {"constructor": 1}}', '"constructor" is not allowed as a key (value.a)'],
+    ['[1, {"prototype": 1}]', '"prototype" is not allowed as a key (value[1])'],
+  ])('as a key of a value %s', (json, why) => {
+    const value = JSON.parse(json) as unknown;
+    for (const action of ['set-attribute', 'extend-attribute']) {
+      expect(rejection({ actions: [{ action, path: '/extra/a', value }] })).toBe(`actions.0.value: ${why}`);
+    }
+    expect(rejection({ conditions: [{ op: 'eq', field: 'a', value }], actions: [okAction] })).toMatch(/^conditions\.0\.value: .* is not allowed/);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+});
+
+describe('parseRule keeps rules away from node secrets', () => {
+  test.each([
+    'node://driver_info.ipmi_password',
+    'node://driver_info',
+    'node://$.driver_info.ipmi_password',
+    "node://['driver_info'].ipmi_password",
+    'node://driver_internal_info.agent_secret_token',
+  ])('condition field %j', (field) => {
+    expect(rejection({ conditions: [{ op: 'eq', field, value: 'x' }], actions: [okAction] })).toMatch(
+      /^conditions\.0\.field: field ".*": node driver(_internal)?_info may hold credentials and cannot be read by rules$/,
+    );
+  });
+
+  test.each(['node://*', 'node://*.ipmi_password', 'node://[0]'])('condition field %j (the whole node)', (field) => {
+    expect(rejection({ conditions: [{ op: 'is-empty', field }], actions: [okAction] })).toMatch(
+      /^conditions\.0\.field: .*must start with the name of a node field/,
+    );
+  });
+
+  test.each(['{node[driver_info][ipmi_password]}', '{node.driver_info.ipmi_password}', 'pw={node[driver_info]}', '{node}'])(
+    'formatting field %j',
+    (template) => {
+      for (const action of [
+        { action: 'set-attribute', path: '/properties/pw', value: template },
+        { action: 'extend-attribute', path: '/extra/pw', value: { k: template } },
+        { action: 'set-capability', name: 'pw', value: template },
+      ]) {
+        expect(rejection({ actions: [action] })).toMatch(/^actions\.0\.value: formatting field ".*": (node driver_info may hold credentials|must start)/);
+      }
+    },
+  );
+
+  test.each(['/driver_info/ipmi_password', '/driver_info', '/driver/x', '/driver'])('writes to %j', (path) => {
+    for (const action of ['set-attribute', 'extend-attribute']) {
+      expect(rejection({ actions: [{ action, path, value: 'x' }] })).toMatch(
+        /^actions\.0\.path: path ".*" is not allowed: rules may only write \/properties\/\.\.\. or \/extra\/\.\.\./,
+      );
+    }
+  });
+
+  test('the node fields rules use are still readable', () => {
+    const rule = parseRule({
+      conditions: [{ op: 'ge', field: 'node://properties.memory_mb', value: 1 }, { op: 'is-empty', field: 'data://driver_info' }],
+      actions: [{ action: 'set-attribute', path: '/extra/x', value: '{node[properties][memory_mb]} {node.uuid} {data[inventory]}' }],
+    });
+    expect(rule.conditions).toHaveLength(2);
+  });
+});
+
+describe('templates are checked when the rule is created', () => {
+  test.each([
+    ['a { b', /single "\{"/],
+    ['a } b', /single "\}"/],
+    ['{foo}', /invalid formatting variable key "foo"/],
+    ['{data[a]!r}', /not supported/],
+    ['{data[]}', /empty key/],
+    ['{data[a}', /unterminated/],
+  ])('%j', (value, why) => {
+    const msg = rejection({ actions: [{ action: 'set-attribute', path: '/extra/a', value }] });
+    expect(msg).toMatch(/^actions\.0\.value: /);
+    expect(msg).toMatch(why);
   });
 });
