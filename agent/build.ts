@@ -9,8 +9,13 @@ import { build } from 'esbuild';
 export const DEFAULT_OUTFILE = path.resolve(__dirname, '..', 'dist', 'agent.js');
 
 export async function buildAgent(outfile: string = DEFAULT_OUTFILE): Promise<{ outfile: string; bytes: number }> {
+  return bundle(path.join(__dirname, 'main.ts'), outfile);
+}
+
+/** One TypeScript entry point and everything it imports, as one executable file for a bare `node`. */
+export async function bundle(entry: string, outfile: string): Promise<{ outfile: string; bytes: number }> {
   const result = await build({
-    entryPoints: [path.join(__dirname, 'main.ts')],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',

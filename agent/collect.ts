@@ -2,12 +2,15 @@
 // A collector that throws is recorded under `collector_errors` and the others
 // still run; if the inventory is missing or the payload does not validate, the
 // collection is "broken" and an IPA-style error payload is produced instead.
+// Every string of the result goes through ctx.redact: tools such as hardware-detect
+// report the kernel command line, which carries the agent token.
 
 import { IntrospectionDataSchema } from '../common/inventory';
 import { describeZodError } from '../common/validation';
 import { COLLECTORS, orderCollectors, type Payload } from './collectors';
 import type { CollectorContext } from './context';
 import { errorMessage } from './log';
+import { redactStrings } from './redact';
 
 export interface CollectionResult {
   /** What to send: the validated data, or the error payload when broken. */
@@ -21,7 +24,7 @@ export interface CollectionResult {
 
 export async function runCollectors(names: string[], ctx: CollectorContext): Promise<CollectionResult> {
   const started = Date.now();
-  const data: Payload = {};
+  const collected: Payload = {};
   const collectorErrors: Record<string, string> = {};
   for (const name of orderCollectors(names)) {
     const collector = COLLECTORS[name];
@@ -31,13 +34,14 @@ export async function runCollectors(names: string[], ctx: CollectorContext): Pro
     }
     const t0 = Date.now();
     try {
-      await collector(data, ctx);
+      await collector(collected, ctx);
       ctx.log.debug('collector finished', { collector: name, ms: Date.now() - t0 });
     } catch (error) {
-      collectorErrors[name] = errorMessage(error);
+      collectorErrors[name] = ctx.redact(errorMessage(error));
       ctx.log.error('collector failed', { collector: name, error: collectorErrors[name] });
     }
   }
+  const data = redactStrings(collected, ctx.redact);
   if (Object.keys(collectorErrors).length) data.collector_errors = collectorErrors;
   // IPA always sends `error`; null means the ramdisk itself is fine.
   data.error = null;

@@ -4,6 +4,7 @@
 import os from 'node:os';
 import type { Inventory } from '../common/inventory';
 import { type Logger, silentLogger } from './log';
+import { type Redact, tokenRedactor } from './redact';
 import { type Exec, type Which, execCommand, whichCommand } from './sys';
 
 export type NetAddresses = NodeJS.Dict<os.NetworkInterfaceInfo[]>;
@@ -20,6 +21,8 @@ export interface CollectorContext {
   /** Kernel command line parameters (key=value), e.g. ipa-inspection-benchmarks. */
   kernelParams: Record<string, string>;
   log: Logger;
+  /** Applied to text that may carry the kernel command line (and so the agent token). */
+  redact: Redact;
   exec: Exec;
   which: Which;
   hostname: () => string;
@@ -44,6 +47,7 @@ export function createContext(options: ContextOptions = {}): CollectorContext {
     collectors: options.collectors ?? ['default'],
     kernelParams: options.kernelParams ?? {},
     log: options.log ?? silentLogger,
+    redact: options.redact ?? tokenRedactor(null),
     exec: options.exec ?? execCommand,
     // Host tools describe the host, not a fake tree: off unless root is '/'.
     which: options.which ?? (real ? whichCommand : async () => null),

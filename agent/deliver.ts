@@ -1,13 +1,16 @@
 // POSTs the payload to the callback URL with retries: exponential backoff with
 // jitter on network errors, 5xx and 429 (Retry-After honoured), no retry on
 // other 4xx (the server's {"error":{"message":...}} is reported), all within
-// a total deadline. Clock, sleep, randomness and fetch are injectable.
+// a total deadline. The run's agent token travels in the X-Agent-Token header,
+// never in the body or a log line. Clock, sleep, randomness and fetch are injectable.
 
 import { type Logger, errorMessage, redactUrl, silentLogger } from './log';
 
 export interface DeliverOptions {
   /** Total time for all attempts and waits. */
   deadlineMs: number;
+  /** The run's token from the boot script (sent as X-Agent-Token). */
+  agentToken?: string | null;
   /** First backoff step; doubles per attempt. */
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -89,6 +92,7 @@ export async function deliver(url: string, payload: unknown, options: DeliverOpt
   const { url: requestUrl, authorization } = splitCredentials(url);
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (authorization) headers.authorization = authorization;
+  if (options.agentToken) headers['x-agent-token'] = options.agentToken;
   const deadline = now() + options.deadlineMs;
 
   let attempts = 0;

@@ -13,6 +13,7 @@ import { COLLECTOR_NAMES } from './collectors';
 import { type CollectorContext, type ContextOptions, createContext } from './context';
 import { type DeliverOptions, deliver } from './deliver';
 import { type Logger, createLogger, redactUrl } from './log';
+import { tokenRedactor } from './redact';
 import { DEFAULT_CMDLINE_FILE, DEFAULT_DEADLINE_SECONDS, type FlagValues, SettingsError, resolveSettings } from './settings';
 import { AGENT_VERSION } from './version';
 
@@ -43,8 +44,8 @@ function buildProgram(): Command {
     .addOption(new Option('-v, --verbose', 'debug logging'))
     .addHelpText(
       'after',
-      '\nEnvironment: IPA_INSPECTION_CALLBACK_URL, IPA_INSPECTION_COLLECTORS, INTROSPECTOR_AGENT_BMC_ADDRESS\n' +
-        'Kernel command line: ipa-inspection-callback-url=, ipa-inspection-collectors=, BOOTIF=\n' +
+      '\nEnvironment: IPA_INSPECTION_CALLBACK_URL, IPA_INSPECTION_COLLECTORS, INTROSPECTOR_AGENT_BMC_ADDRESS, IPA_AGENT_TOKEN\n' +
+        'Kernel command line: ipa-inspection-callback-url=, ipa-inspection-collectors=, BOOTIF=, ipa-agent-token=\n' +
         'Precedence: flags > environment > kernel command line.\n' +
         'Exit codes: 0 delivered, 1 collection failed, 2 bad settings, 3 rejected, 4 deadline exceeded.',
     )
@@ -101,6 +102,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     callback_url_from: settings.callbackUrl ? settings.sources.callbackUrl : undefined,
     bmc_address: settings.bmcAddress ?? undefined,
     bootif: settings.bootif ?? undefined,
+    agent_token: settings.agentToken ? `present (${settings.sources.agentToken})` : 'none',
     deadline_s: settings.deadlineSeconds,
     dry_run: settings.dryRun,
   });
@@ -111,6 +113,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     collectors: settings.collectors,
     kernelParams: settings.kernelParams,
     log,
+    redact: tokenRedactor(settings.agentToken),
     ...deps.context,
   });
   const result = await runCollectors(settings.collectors, ctx);
@@ -122,6 +125,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
 
   const delivery = await deliver(settings.callbackUrl!, result.payload, {
     deadlineMs: settings.deadlineSeconds * 1000,
+    agentToken: settings.agentToken,
     log,
     ...deps.delivery,
   });

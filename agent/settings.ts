@@ -31,8 +31,10 @@ export interface Settings {
   dryRun: boolean;
   /** PXE MAC from BOOTIF, normalized to aa:bb:cc:dd:ee:ff. */
   bootif: string | null;
+  /** The run's token, sent back with the data so the server can tell this boot's agent from others. */
+  agentToken: string | null;
   kernelParams: Record<string, string>;
-  sources: { callbackUrl: Source; collectors: Source; bmcAddress: Source; bootif: Source };
+  sources: { callbackUrl: Source; collectors: Source; bmcAddress: Source; bootif: Source; agentToken: Source };
   /** Problems that do not stop the agent (logged by the caller). */
   warnings: string[];
 }
@@ -41,12 +43,14 @@ export const ENV = {
   callbackUrl: 'IPA_INSPECTION_CALLBACK_URL',
   collectors: 'IPA_INSPECTION_COLLECTORS',
   bmcAddress: 'INTROSPECTOR_AGENT_BMC_ADDRESS',
+  agentToken: 'IPA_AGENT_TOKEN',
 } as const;
 
 export const CMDLINE = {
   callbackUrl: 'ipa-inspection-callback-url',
   collectors: 'ipa-inspection-collectors',
   bootif: 'BOOTIF',
+  agentToken: 'ipa-agent-token',
 } as const;
 
 export const DEFAULT_DEADLINE_SECONDS = 300;
@@ -157,6 +161,12 @@ export function resolveSettings({ flags, env, cmdline }: ResolveInput): Settings
     }
   }
 
+  // No flag: a token on the command line would show in ps.
+  const token = pick(undefined, env[ENV.agentToken], kernelParams[CMDLINE.agentToken]);
+  if (token.value !== undefined && !/^[A-Za-z0-9_-]+$/.test(token.value)) {
+    throw new SettingsError(`agent token from ${token.source} is not base64url (A-Z a-z 0-9 - _)`);
+  }
+
   return {
     callbackUrl,
     collectors,
@@ -164,8 +174,15 @@ export function resolveSettings({ flags, env, cmdline }: ResolveInput): Settings
     deadlineSeconds,
     dryRun: flags.dryRun === true,
     bootif,
+    agentToken: token.value ?? null,
     kernelParams,
-    sources: { callbackUrl: url.source, collectors: list.source, bmcAddress: bmc.source, bootif: bootif ? boot.source : 'default' },
+    sources: {
+      callbackUrl: url.source,
+      collectors: list.source,
+      bmcAddress: bmc.source,
+      bootif: bootif ? boot.source : 'default',
+      agentToken: token.source,
+    },
     warnings,
   };
 }

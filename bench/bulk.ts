@@ -1,16 +1,22 @@
 // Bulk orchestration benchmark: N nodes with the `fake` BMC driver, introspected in one bulk
 // run at a given concurrency, on the real stack (Temporal dev server, versitygw, API, workers).
-// This process plays the agents: it posts an IPA-shaped payload for each node as soon as the
-// node waits for it. Baseline, measured in the same run: one node introspected alone.
+// This process plays the nodes: as soon as a node waits for its data it fetches the node's boot
+// script (as its firmware would), takes the run's agent token from the kernel command line and
+// posts an IPA-shaped payload with it. API calls authenticate as admin, whose password the
+// bench sets for its stack. Baseline, measured in the same run: one node introspected alone.
 // Prints throughput, per-node durations and the efficiency ratio
 //   (N × single-node time / concurrency) / bulk wall time   (1.0 = no orchestration overhead).
 // Usage: npx tsx bench/bulk.ts [nodes=100] [concurrency=20] [continueAsNewAfter=50]
 
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseKernelCmdline } from '../agent/settings';
+import { authHeaders } from '../cli/credentials';
 import { loadConfig } from '../common/config';
 import { startStack } from '../scripts/stack';
+import { parseBootScript } from '../sim/ipxe';
 
 const [nodes, concurrency, canAfter] = [Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 20), Number(process.argv[4] ?? 50)];
 if (![nodes, concurrency, canAfter].every((n) => Number.isInteger(n) && n > 0)) {
@@ -20,8 +26,15 @@ if (![nodes, concurrency, canAfter].every((n) => Number.isInteger(n) && n > 0)) 
 const template = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'hooks', 'ipa-payload.json'), 'utf8'));
 const mac = (i: number) => `02:00:00:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
 
-async function call(method: string, url: string, body?: unknown): Promise<any> {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+const admin = { username: 'admin', password: randomBytes(18).toString('base64url') };
+const asAdmin = authHeaders(admin);
+
+async function call(method: string, url: string, body?: unknown, headers = asAdmin): Promise<any> {
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
   return text ? JSON.parse(text) : undefined;
@@ -47,18 +60,26 @@ async function main() {
     NODE_API_PORT: '0',
     BMC_COMMANDS_PER_SECOND: '1000',
     BULK_CONTINUE_AS_NEW_AFTER: String(canAfter),
+    INTROSPECTOR_ADMIN_PASSWORD: admin.password,
   });
   const stack = await startStack(config, { uiPort: 0, quiet: true });
   const posted = new Set<string>();
+  const boot = async (i: number) => {
+    const res = await fetch(`${stack.inspectorUrl}/boot/${mac(i).replace(/:/g, '-')}.ipxe`);
+    const script = parseBootScript(await res.text());
+    if (script.boot !== 'ramdisk') throw new Error(`bench-${i}: the boot script says to boot from the local disk`);
+    const token = parseKernelCmdline(script.cmdline)['ipa-agent-token'];
+    await call('POST', `${stack.inspectorUrl}/v1/continue`, payloadFor(i), token ? { 'x-agent-token': token } : {});
+  };
   const agents = async (filter: string) => {
-    // Play the agents: answer every node that waits for its data.
+    // Play the nodes: boot and answer every node that waits for its data.
     const list = await call('GET', `${stack.inspectorUrl}/v1/introspection?limit=1000${filter}`);
     await Promise.all(
       list.introspection
         .filter((s: any) => s.state === 'waiting' && !posted.has(s.uuid))
         .map(async (s: any) => {
           posted.add(s.uuid);
-          await call('POST', `${stack.inspectorUrl}/v1/continue`, payloadFor(indexOf.get(s.uuid)!));
+          await boot(indexOf.get(s.uuid)!);
         }),
     );
   };

@@ -1,10 +1,12 @@
 // What every command gets: the streams, the clock, the two API clients (built
-// from the global options on first use) and the output mode.
+// from the global options on first use, sharing one set of credentials) and the output mode.
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { Auth } from './auth';
 import { toJson } from './format';
 import { ApiClient, InterruptedError, type FetchLike } from './http';
+import { readTerminalLine } from './prompt';
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
 
@@ -22,6 +24,10 @@ export interface CliStream {
 export interface CliIO {
   stdout: CliStream;
   stderr: CliStream;
+  /** Credentials are asked for only when stdin is a terminal. */
+  stdin: { isTTY?: boolean };
+  /** Reads a line typed on the terminal; echo false for passwords. */
+  prompt: (question: string, echo: boolean) => Promise<string>;
   env: Record<string, string | undefined>;
   now: () => number;
   /** Resolves after ms, or early when the signal aborts. */
@@ -59,6 +65,8 @@ export function defaultIO(): CliIO {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
+    prompt: (question, echo) => readTerminalLine(question, echo),
     env: process.env,
     now: () => Date.now(),
     sleep: defaultSleep,
@@ -93,6 +101,7 @@ export class Context {
   exitCode: number = EXIT.OK;
   private inspectorClient: ApiClient | undefined;
   private nodeClient: ApiClient | undefined;
+  private auth: Auth | undefined;
 
   constructor(
     private readonly program: Command,
@@ -127,7 +136,15 @@ export class Context {
   private client(label: string, flagValue: string | undefined, flag: string, envName: string, fallback: string): ApiClient {
     const env = this.io.env[envName];
     const url = flagValue ? checkedUrl(flagValue, flag) : env ? checkedUrl(env, envName) : fallback;
-    return new ApiClient(url, { label, hint: `${flag} or ${envName}`, timeoutMs: this.timeoutMs, fetch: this.io.fetch });
+    this.auth ??= new Auth(this.io.env, this.io.stdin.isTTY ? (api) => this.askCredentials(api) : undefined);
+    return new ApiClient(url, { label, hint: `${flag} or ${envName}`, timeoutMs: this.timeoutMs, fetch: this.io.fetch, auth: this.auth });
+  }
+
+  private async askCredentials(api: string): Promise<{ username: string; password: string }> {
+    this.err(`The ${api} asks for a user name and password.`);
+    const username = await this.io.prompt('User name: ', true);
+    const password = await this.io.prompt('Password: ', false);
+    return { username, password };
   }
 
   out(text: string): void {

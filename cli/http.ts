@@ -1,5 +1,7 @@
-// A small fetch wrapper for the two APIs: JSON in and out, a timeout per
-// request, and the server's error message pulled out of either error shape.
+// A small fetch wrapper for the two APIs: JSON in and out, HTTP basic credentials,
+// a timeout per request, and the server's error message pulled out of either error shape.
+
+import type { Auth } from './auth';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -86,6 +88,8 @@ export interface ClientOptions {
   hint: string;
   timeoutMs: number;
   fetch?: FetchLike;
+  /** Credentials for every request; without it requests go out anonymous. */
+  auth?: Auth;
 }
 
 export interface RequestOptions {
@@ -134,38 +138,55 @@ export class ApiClient {
   /** The parsed JSON answer, or undefined for an empty body (202/204). Throws ApiError or InterruptedError. */
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const url = this.url(path, options.query);
-    if (options.signal?.aborted) throw new InterruptedError();
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'introspector-cli' };
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-
-    let text: string;
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal,
-      });
-      text = await response.text();
-    } catch (err) {
-      if (options.signal?.aborted) throw new InterruptedError();
-      if (timeout.aborted) {
-        throw new ApiError(`${this.options.label} did not answer ${method} ${url} within ${this.options.timeoutMs / 1000}s`);
-      }
-      throw new ApiError(`cannot reach the ${this.options.label} at ${this.baseUrl}: ${causeOf(err)} (set ${this.options.hint})`);
+    const auth = this.options.auth;
+    let authorization = auth?.header();
+    let { response, text } = await this.send(method, url, options, authorization);
+    if (response.status === 401 && auth && (await auth.renew(authorization, `${this.options.label} at ${this.baseUrl}`))) {
+      authorization = auth.header();
+      ({ response, text } = await this.send(method, url, options, authorization));
     }
 
     if (!response.ok) {
-      throw new ApiError(extractErrorMessage(response.status, response.statusText, text), response.status);
+      const message = extractErrorMessage(response.status, response.statusText, text);
+      if (response.status === 401 && auth) throw new ApiError(auth.unauthorized(this.options.label), 401);
+      if (response.status === 403 && auth) throw new ApiError(auth.forbidden(this.options.label, `${method} ${path}`, message), 403);
+      throw new ApiError(message, response.status);
     }
     if (text.trim() === '') return undefined as T;
     try {
       return JSON.parse(text) as T;
     } catch {
       throw new ApiError(`${this.options.label} sent a response that is not JSON for ${method} ${url}`, response.status);
+    }
+  }
+
+  /** One HTTP exchange with its own timeout (a prompt for credentials may come between two). */
+  private async send(
+    method: string,
+    url: string,
+    options: RequestOptions,
+    authorization: string | undefined,
+  ): Promise<{ response: Response; text: string }> {
+    if (options.signal?.aborted) throw new InterruptedError();
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'introspector-cli' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (authorization) headers.authorization = authorization;
+    try {
+      const response = await this.fetchImpl(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal,
+      });
+      return { response, text: await response.text() };
+    } catch (err) {
+      if (options.signal?.aborted) throw new InterruptedError();
+      if (timeout.aborted) {
+        throw new ApiError(`${this.options.label} did not answer ${method} ${url} within ${this.options.timeoutMs / 1000}s`);
+      }
+      throw new ApiError(`cannot reach the ${this.options.label} at ${this.baseUrl}: ${causeOf(err)} (set ${this.options.hint})`);
     }
   }
 }

@@ -20,6 +20,7 @@ import {
   EXIT,
   UsageError,
 } from './context';
+import { CredentialsError, PASSWORD_ENV, USERNAME_ENV } from './credentials';
 import { ApiError, InterruptedError } from './http';
 import { positiveSeconds } from './options';
 
@@ -35,6 +36,8 @@ function buildProgram(io: CliIO): { program: Command; ctx: Context } {
     .option('--inspector-url <url>', `inspector API (env INTROSPECTOR_URL; default ${DEFAULT_INSPECTOR_URL})`)
     .option('--node-url <url>', `node API (env INTROSPECTOR_NODE_URL; default ${DEFAULT_NODE_URL})`)
     .option('--json', 'print JSON instead of tables')
+    // Refused (see below), so that nobody puts the API password where ps and the shell history show it.
+    .addOption(new Option('--password <password>').hideHelp())
     .addOption(
       new Option('--timeout <seconds>', 'HTTP request timeout')
         .argParser(positiveSeconds)
@@ -46,7 +49,17 @@ function buildProgram(io: CliIO): { program: Command; ctx: Context } {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     })
-    .addHelpText('after', '\nExit status: 0 ok, 1 failed, 2 bad usage, 130 interrupted while waiting.');
+    .addHelpText(
+      'after',
+      `\nCredentials: ${USERNAME_ENV} and ${PASSWORD_ENV}, else the admin password file of npm start ` +
+        '($INTROSPECTOR_DATA_DIR/admin-password), else asked for on a terminal.\n' +
+        'Exit status: 0 ok, 1 failed, 2 bad usage, 130 interrupted while waiting.',
+    )
+    .hook('preAction', (self) => {
+      if (self.opts().password !== undefined) {
+        throw new UsageError(`--password is not accepted: a password on the command line shows in ps and the shell history; set ${USERNAME_ENV} and ${PASSWORD_ENV}, or answer the prompt`);
+      }
+    });
   const ctx = new Context(program, io);
   registerNodeCommands(program, ctx);
   const introspection = registerIntrospectionCommands(program, ctx);
@@ -70,7 +83,7 @@ export async function main(args: string[], io: Partial<CliIO> = {}): Promise<num
       // Commander printed the message (or the help/version) already.
       return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     }
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof CredentialsError) {
       ctx.err(`error: ${err.message}`);
       return EXIT.USAGE;
     }

@@ -1,43 +1,45 @@
 #!/usr/bin/env bash
 # ipmi_sim's chassis_control program for one simulated node: ipmi_sim runs it per request as
 #   chassis-control.sh NODE_DIR get power|get boot|set power 0|1|set boot DEV|set reset 1|...
-# Power on starts the node's "ramdisk" (NODE_DIR/agent.sh, detached in its own process group);
-# power off kills that group. NODE_DIR/fail-boots N makes the next N boots start nothing.
+# Power on starts the node's PXE firmware (NODE_DIR/boot.sh, detached in its own process group),
+# which boots the ramdisk (the agent) or, told so by the boot script, the local disk (then it
+# ends and nothing runs); power off kills that group. NODE_DIR/fail-boots N makes the next N
+# boots start nothing.
 dir=$1
 op=$2 what=$3 value=${4:-}
 
 read_state() { cat "$dir/$1" 2>/dev/null || echo "$2"; }
 log() { echo "$(date -Is) $*" >>"$dir/chassis.log"; }
 
-agent_running() {
+booting() {
   local pid stat
-  pid=$(cat "$dir/agent.pid" 2>/dev/null) || return 1
+  pid=$(cat "$dir/boot.pid" 2>/dev/null) || return 1
   stat=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
   [ -n "$stat" ] && [ "$stat" != Z ]
 }
 
-start_agent() {
-  agent_running && return 0
+power_on() {
+  booting && return 0
   local fails
   fails=$(read_state fail-boots 0)
   if [ "$fails" -gt 0 ] 2>/dev/null; then
     echo $((fails - 1)) >"$dir/fail-boots"
-    log "boot failed (injected): the ramdisk did not start"
+    log "boot failed (injected): nothing started"
     return 0
   fi
   # Not an interactive shell: the background job shares our process group, so setsid
-  # makes the agent a group leader without forking and $! is its process group id.
-  setsid bash "$dir/agent.sh" </dev/null >>"$dir/agent.log" 2>&1 &
-  echo $! >"$dir/agent.pid"
-  log "ramdisk started (pgid $!)"
+  # makes the firmware a group leader without forking and $! is its process group id.
+  setsid bash "$dir/boot.sh" </dev/null >>"$dir/agent.log" 2>&1 &
+  echo $! >"$dir/boot.pid"
+  log "firmware started (pgid $!)"
 }
 
-stop_agent() {
+power_off() {
   local pid
-  pid=$(cat "$dir/agent.pid" 2>/dev/null) || return 0
+  pid=$(cat "$dir/boot.pid" 2>/dev/null) || return 0
   kill -TERM -- "-$pid" 2>/dev/null
-  rm -f "$dir/agent.pid"
-  log "ramdisk stopped"
+  rm -f "$dir/boot.pid"
+  log "stopped what the node ran"
 }
 
 case "$op $what" in
@@ -47,10 +49,10 @@ case "$op $what" in
   "set power")
     echo "$value" >"$dir/power"
     log "power $value"
-    if [ "$value" = 1 ]; then start_agent; else stop_agent; fi
+    if [ "$value" = 1 ]; then power_on; else power_off; fi
     ;;
-  "set reset") stop_agent; start_agent ;;
-  "set shutdown") echo 0 >"$dir/power"; stop_agent ;;
+  "set reset") power_off; power_on ;;
+  "set shutdown") echo 0 >"$dir/power"; power_off ;;
   *) ;; # identify and the like: nothing to simulate
 esac
 exit 0

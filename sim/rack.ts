@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { buildAgent } from '../agent/build';
+import { buildAgent, bundle } from '../agent/build';
 
 const run = promisify(execFile);
 const CHASSIS_CONTROL = path.join(__dirname, 'chassis-control.sh');
@@ -21,7 +21,7 @@ export interface RackOptions {
   password?: string;
   /** Per node index: boots that start nothing before one that works. */
   failBoots?: Record<number, number>;
-  /** Seconds a node's ramdisk takes to boot before its agent runs. */
+  /** Seconds a node takes to boot (power-on self test) before its firmware asks for a boot script. */
   bootDelaySeconds?: number;
   /** Extra agent flags, e.g. ['--collectors', 'default,pci-devices']. */
   agentArgs?: string[];
@@ -61,9 +61,12 @@ async function canUseNetns(): Promise<boolean> {
 
 /**
  * A simulated rack: per node, a real IPMI BMC (ipmi_sim) on its own loopback address whose
- * chassis_control starts the real agent on power on, inside the node's own network namespace
- * with the node's MAC. Without root (no netns, no port 623) nodes use ports 6230+i and their
- * agents run on the host, reporting the BMC address for lookup instead of the MAC.
+ * chassis_control starts the node's PXE firmware on power on, inside the node's own network
+ * namespace with the node's MAC. The firmware boots what the server's boot script for that
+ * MAC says: the real agent bundle with the script's kernel command line (callback URL,
+ * collectors, BOOTIF, the run's token), or the local disk. Without root (no netns, no port
+ * 623) nodes use ports 6230+i and run on the host network, where their agents report the
+ * host's NICs: the server finds them by BMC address instead of MAC.
  */
 export class SimRack {
   private constructor(
@@ -81,6 +84,7 @@ export class SimRack {
     // The nodes boot what a real ramdisk carries: the one-file agent bundle, run by bare node.
     fs.mkdirSync(options.dir, { recursive: true });
     await buildAgent(rack.agentBundle());
+    await bundle(path.join(__dirname, 'firmware.ts'), rack.firmwareBundle());
     try {
       for (let i = 1; i <= options.count; i++) {
         const node = rack.describe(i, netns, root);
@@ -118,6 +122,10 @@ export class SimRack {
     return path.join(this.options.dir, 'agent.js');
   }
 
+  private firmwareBundle(): string {
+    return path.join(this.options.dir, 'firmware.js');
+  }
+
   private hostSideAddress(i: number): string {
     return `10.${this.options.net}.${i}.1`;
   }
@@ -139,26 +147,21 @@ export class SimRack {
 
   private writeNodeFiles(node: SimNode, i: number): void {
     const o = this.options;
-    const callbackHost = node.netns ? this.hostSideAddress(i) : '127.0.0.1';
-    // What PXE would hand the ramdisk: the callback URL and the MAC it booted from.
-    const cmdline = path.join(node.dir, 'cmdline');
-    fs.writeFileSync(
-      cmdline,
-      `ipa-inspection-callback-url=http://${callbackHost}:${o.inspectorPort}/v1/continue ` +
-        // TripleO's collectors (the extra-hardware data becomes its own object, named in node
-        // extra), plus pci-devices for the PCI alias capabilities.
-        `ipa-inspection-collectors=default,extra-hardware,pci-devices,numa-topology,logs BOOTIF=01-${node.mac.replace(/:/g, '-')}\n`,
-    );
-    const agent = [
+    const bootHost = node.netns ? this.hostSideAddress(i) : '127.0.0.1';
+    const firmware = [
+      process.execPath,
+      this.firmwareBundle(),
+      '--script-url', `http://${bootHost}:${o.inspectorPort}/boot/${node.mac.replace(/:/g, '-')}.ipxe`,
+      '--cmdline-file', path.join(node.dir, 'cmdline'),
+      '--',
       process.execPath,
       this.agentBundle(),
-      '--cmdline-file', cmdline,
       '--bmc-address', node.bmcAddress,
       ...(o.agentArgs ?? []),
     ].map((a) => `'${a.replace(/'/g, `'\\''`)}'`);
-    const exec = node.netns ? `exec ip netns exec ${node.netns} ${agent.join(' ')}` : `exec ${agent.join(' ')}`;
+    const exec = node.netns ? `exec ip netns exec ${node.netns} ${firmware.join(' ')}` : `exec ${firmware.join(' ')}`;
     const delay = o.bootDelaySeconds ? `sleep ${o.bootDelaySeconds}\n` : '';
-    fs.writeFileSync(path.join(node.dir, 'agent.sh'), `#!/usr/bin/env bash\n${delay}${exec}\n`);
+    fs.writeFileSync(path.join(node.dir, 'boot.sh'), `#!/usr/bin/env bash\n${delay}${exec}\n`);
     fs.writeFileSync(path.join(node.dir, 'fail-boots'), String(o.failBoots?.[i] ?? 0));
     const guid = `a123456789abcdef${hex2(o.net)}${hex2(i)}`.padEnd(32, "0");
     fs.writeFileSync(
@@ -209,10 +212,10 @@ export class SimRack {
     throw new Error(`ipmi_sim for ${node.name} did not answer on ${node.bmcAddress}:${node.bmcPort}; see ${node.dir}/ipmi_sim.log`);
   }
 
-  /** True while the node's simulated ramdisk (its agent) runs. */
+  /** True while the node boots or runs its ramdisk (the firmware waits for the agent); false once it booted from disk. */
   agentRunning(node: SimNode): boolean {
     try {
-      const pid = fs.readFileSync(path.join(node.dir, 'agent.pid'), 'utf8').trim();
+      const pid = fs.readFileSync(path.join(node.dir, 'boot.pid'), 'utf8').trim();
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       return stat.split(' ')[2] !== 'Z';
     } catch {
@@ -232,7 +235,7 @@ export class SimRack {
   async stop(): Promise<void> {
     for (const node of this.nodes) {
       try {
-        const pgid = Number(fs.readFileSync(path.join(node.dir, 'agent.pid'), 'utf8').trim());
+        const pgid = Number(fs.readFileSync(path.join(node.dir, 'boot.pid'), 'utf8').trim());
         process.kill(-pgid, 'SIGTERM');
       } catch {
         // no ramdisk running

@@ -1,7 +1,8 @@
 // `logs`: logs = base64 of a tar.gz with the recent system journal (or the
 // kernel ring buffer when there is no journal), like IPA's
 // collect_system_logs; ironic-inspector stores it as <node>_<time>.tar.gz.
-// Runs last so that it sees what the other collectors logged.
+// Runs last so that it sees what the other collectors logged. dmesg and the journal
+// carry the kernel command line, so every file goes through ctx.redact (the agent token).
 
 import type { CollectorContext } from '../context';
 import { type TarEntry, tarGz } from '../tar';
@@ -18,12 +19,14 @@ function tail(text: string, lines: number): string {
   return out;
 }
 
+/** The command's output, redacted; null when it is missing or fails. */
 async function run(ctx: CollectorContext, command: string, args: string[]): Promise<string | null> {
   const tool = await ctx.which(command);
   if (!tool) return null;
   const out = await ctx.exec(tool, args, { timeoutMs: 20000 });
   if (out.code !== 0) return null;
-  return out.stdout;
+  // Before any truncation, which could cut the token pattern in half.
+  return ctx.redact(out.stdout);
 }
 
 export async function gatherLogFiles(ctx: CollectorContext): Promise<TarEntry[]> {

@@ -17,6 +17,7 @@ import { listInterfaces } from '../../agent/hw/interfaces';
 import { getMemory } from '../../agent/hw/memory';
 import { getBoot, getSystemVendor } from '../../agent/hw/system';
 import type { Exec } from '../../agent/sys';
+import { tokenRedactor } from '../../agent/redact';
 import { tar } from '../../agent/tar';
 import { SERVER_TREE, captureLogger, makeTree, removeTree } from './helpers';
 
@@ -427,6 +428,26 @@ describe('logs', () => {
     expect(content).toContain('Linux version 6.1');
   });
 
+  test('the agent token is masked in every file, before any truncation', async () => {
+    const token = 'vfVLIs3WHyW8zfvDxJgRPR4RTjnxHxEia8vNrm9R1BA';
+    const filler = Array.from({ length: 1500 }, (_, n) => `line ${n}`).join('\n');
+    const exec: Exec = async (cmd) => {
+      if (cmd.endsWith('journalctl')) return { code: 0, stdout: `${filler}\nsystemd[1]: agent started with ${token}\n`, stderr: '' };
+      if (cmd.endsWith('dmesg')) return { code: 0, stdout: `[    0.000000] Command line: BOOT_IMAGE=vmlinuz ipa-agent-token=${token} BOOTIF=01-aa\n`, stderr: '' };
+      if (cmd.endsWith('ip')) return { code: 0, stdout: `ipa-agent-token=${token}\n`, stderr: '' };
+      return { code: 1, stdout: '', stderr: '' };
+    };
+    const ctx = ctxFor(emptyRoot, { exec, which: async (c) => `/bin/${c}`, redact: tokenRedactor(token) });
+    const data: Record<string, unknown> = {};
+    await collectLogs(data, ctx);
+    const archive = zlib.gunzipSync(Buffer.from(data.logs as string, 'base64'));
+    const file = (name: string) => execFileSync('tar', ['-xO', name], { input: archive }).toString();
+    expect(file('dmesg')).toContain('Command line: BOOT_IMAGE=vmlinuz ipa-agent-token=****** BOOTIF=01-aa');
+    expect(file('journal')).toContain('agent started with ******');
+    expect(file('ip_addr')).toBe('ipa-agent-token=******\n');
+    expect(archive.toString()).not.toContain(token);
+  });
+
   test('a note when there is nothing to send', async () => {
     const data: Record<string, unknown> = {};
     await collectLogs(data, ctxFor(emptyRoot));
@@ -492,6 +513,22 @@ describe('running collectors', () => {
       error: expect.stringContaining('hostname exploded'),
       collector_errors: { default: 'hostname exploded' },
     });
+  });
+
+  test("the agent token is masked in what tools report (hardware-detect prints the kernel command line)", async () => {
+    const token = 'vfVLIs3WHyW8zfvDxJgRPR4RTjnxHxEia8vNrm9R1BA';
+    const detected = [['system', 'kernel', 'cmdline', `ro ipa-agent-token=${token} BOOTIF=01-aa`]];
+    const exec: Exec = async (cmd) =>
+      cmd.endsWith('hardware-detect') ? { code: 0, stdout: JSON.stringify(detected), stderr: '' } : { code: 1, stdout: '', stderr: '' };
+    const ctx = ctxFor(root, {
+      which: async (c) => (c === 'hardware-detect' ? '/usr/bin/hardware-detect' : null),
+      exec,
+      redact: tokenRedactor(token),
+    });
+    const result = await runCollectors(['default', 'extra-hardware'], ctx);
+    expect(result.broken).toBe(false);
+    expect(result.payload.data).toEqual([['system', 'kernel', 'cmdline', 'ro ipa-agent-token=****** BOOTIF=01-aa']]);
+    expect(JSON.stringify(result.payload)).not.toContain(token);
   });
 
   test('schema violation -> broken', async () => {

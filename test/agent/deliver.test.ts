@@ -148,3 +148,14 @@ test('helpers', () => {
   expect(parseRetryAfter('whenever', 0)).toBeNull();
   expect(parseRetryAfter(null, 0)).toBeNull();
 });
+
+test('the agent token goes in X-Agent-Token on every attempt, never in the body or the log', async () => {
+  const token = 'vfVLIs3WHyW8zfvDxJgRPR4RTjnxHxEia8vNrm9R1BA';
+  server = await scriptedServer([{ status: 503 }, { status: 200, body: {} }]);
+  const log = captureLogger();
+  const result = await deliver(server.url, PAYLOAD, { deadlineMs: 60_000, agentToken: token, log, ...fakeTime() });
+  expect(result.ok).toBe(true);
+  expect(server.received.map((r) => r.headers['x-agent-token'])).toEqual([token, token]);
+  expect(server.received[0].body).not.toContain(token);
+  expect(log.text()).not.toContain(token);
+});

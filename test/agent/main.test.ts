@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { IntrospectionDataSchema } from '../../common/inventory';
 import { EXIT, type MainDeps, main } from '../../agent/main';
 import { SERVER_TREE, captureLogger, makeTree, removeTree } from './helpers';
@@ -133,4 +134,54 @@ test('unreadable --cmdline-file: exit 2', async () => {
   const t = deps();
   const missing = path.join(os.tmpdir(), 'definitely-missing-cmdline');
   expect(await main(['node', 'agent', '--dry-run', '--cmdline-file', missing], t.deps)).toBe(EXIT.BAD_SETTINGS);
+});
+
+describe('the run token', () => {
+  const TOKEN = 'vfVLIs3WHyW8zfvDxJgRPR4RTjnxHxEia8vNrm9R1BA';
+  let tokenCmdline: string;
+  beforeAll(async () => {
+    tokenCmdline = path.join(root, 'cmdline-token');
+    await fs.writeFile(tokenCmdline, `BOOTIF=01-aa-bb-cc-dd-ee-01 ipa-inspection-collectors=default,logs ipa-agent-token=${TOKEN}\n`);
+  });
+
+  test('sent as X-Agent-Token, never in the body, the logs it reports or its own log', async () => {
+    server = await scriptedServer([{ status: 200, body: {} }]);
+    const t = deps();
+    // dmesg carries the kernel command line; the journal here quotes the bare token too.
+    t.deps.context = {
+      ...t.deps.context,
+      which: async (c: string) => `/bin/${c}`,
+      exec: async (cmd: string) => {
+        if (cmd.endsWith('dmesg')) return { code: 0, stdout: `[0.0] Kernel command line: ro ipa-agent-token=${TOKEN} quiet\n`, stderr: '' };
+        if (cmd.endsWith('journalctl')) return { code: 0, stdout: `agent: token was ${TOKEN}\n`, stderr: '' };
+        return { code: 1, stdout: '', stderr: '' };
+      },
+    };
+    expect(await main(['node', 'agent', '--cmdline-file', tokenCmdline, '--callback-url', server.url], t.deps)).toBe(EXIT.OK);
+    const request = server.received[0];
+    expect(request.headers['x-agent-token']).toBe(TOKEN);
+    expect(request.body).not.toContain(TOKEN);
+    const archive = zlib.gunzipSync(Buffer.from(JSON.parse(request.body).logs, 'base64')).toString();
+    expect(archive).toContain('ipa-agent-token=****** quiet');
+    expect(archive).toContain('token was ******');
+    expect(t.log.text()).not.toContain(TOKEN);
+    expect(t.log.lines.find((l) => l.message === 'starting')?.fields?.agent_token).toBe('present (cmdline)');
+  });
+
+  test('from IPA_AGENT_TOKEN; no header without a token', async () => {
+    server = await scriptedServer([{ status: 200, body: {} }]);
+    expect(await main(argv('--callback-url', server.url), deps({ env: { IPA_AGENT_TOKEN: TOKEN } }).deps)).toBe(EXIT.OK);
+    expect(server.received[0].headers['x-agent-token']).toBe(TOKEN);
+    expect(await main(argv('--callback-url', server.url), deps().deps)).toBe(EXIT.OK);
+    expect(server.received[1].headers['x-agent-token']).toBeUndefined();
+  });
+
+  test('there is no flag for it (it would show in ps)', async () => {
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(argv('--dry-run', '--agent-token', TOKEN), deps().deps)).toBe(EXIT.BAD_SETTINGS);
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });

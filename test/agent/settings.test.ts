@@ -107,6 +107,33 @@ describe('precedence: flags > env > cmdline', () => {
   });
 });
 
+describe('agent token', () => {
+  const TOKEN = 'vfVLIs3WHyW8zfvDxJgRPR4RTjnxHxEia8vNrm9R1BA';
+
+  test('from the kernel command line', () => {
+    const s = resolveSettings({ flags: {}, env: {}, cmdline: `${CMDLINE} ipa-agent-token=${TOKEN}` });
+    expect(s.agentToken).toBe(TOKEN);
+    expect(s.sources.agentToken).toBe('cmdline');
+  });
+
+  test('IPA_AGENT_TOKEN beats the command line', () => {
+    const s = resolveSettings({ flags: {}, env: { IPA_AGENT_TOKEN: 'from-env_1' }, cmdline: `${CMDLINE} ipa-agent-token=${TOKEN}` });
+    expect(s).toMatchObject({ agentToken: 'from-env_1', sources: { agentToken: 'env' } });
+  });
+
+  test('none: null', () => {
+    const s = resolveSettings({ flags: {}, env: {}, cmdline: CMDLINE });
+    expect(s).toMatchObject({ agentToken: null, sources: { agentToken: 'default' } });
+  });
+
+  test('not base64url: bad settings, without the value in the message', () => {
+    const resolve = () => resolveSettings({ flags: {}, env: {}, cmdline: `${CMDLINE} ipa-agent-token=abc/secret+` });
+    expect(resolve).toThrow(SettingsError);
+    expect(resolve).toThrow(/agent token from cmdline is not base64url/);
+    expect(resolve).not.toThrow(/secret/);
+  });
+});
+
 describe('bad settings', () => {
   const bad = (flags: Parameters<typeof resolveSettings>[0]['flags'], cmdline = '') => () =>
     resolveSettings({ flags, env: {}, cmdline });

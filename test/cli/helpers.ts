@@ -1,8 +1,11 @@
-// Test support for the CLI: a real HTTP server on 127.0.0.1 that plays the APIs,
-// and captured streams with a virtual clock so that polling takes no real time.
+// Test support for the CLI: a real HTTP server on 127.0.0.1 that plays the APIs (HTTP basic
+// authentication included), and captured streams with a virtual clock so that polling takes
+// no real time.
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import type { CliIO } from '../../cli/main';
 import { main } from '../../cli/main';
 
@@ -23,6 +26,30 @@ export interface Reply {
 
 export type Handler = (req: ApiRequest, n: number) => Reply | undefined | Promise<Reply | undefined>;
 
+export interface User {
+  username: string;
+  password: string;
+  role: 'admin' | 'reader';
+}
+
+/** The user every test acts as, unless it says otherwise (a colon and a space, to test the encoding). */
+export const ADMIN: User = { username: 'admin', password: 'pass: w0rd', role: 'admin' };
+export const READER: User = { username: 'viewer', password: 'look-only', role: 'reader' };
+
+/** The environment that gives the CLI the credentials of ADMIN. */
+export const ADMIN_ENV = { INTROSPECTOR_USERNAME: ADMIN.username, INTROSPECTOR_PASSWORD: ADMIN.password };
+
+/** A data dir without an admin-password file, so that tests never read the one of a local `npm start`. */
+export const NO_DATA_DIR = path.join(os.tmpdir(), `introspector-cli-test-no-data-${process.pid}`);
+
+function userOf(header: string | undefined, users: User[]): User | undefined {
+  const match = header?.match(/^Basic ([A-Za-z0-9+/=]+)$/);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return users.find((u) => u.username === decoded.slice(0, colon) && u.password === decoded.slice(colon + 1));
+}
+
 export interface FakeApi {
   url: string;
   requests: ApiRequest[];
@@ -34,9 +61,11 @@ export interface FakeApi {
 /**
  * Routes are "METHOD /path" with `:param` segments, e.g. "GET /v1/nodes/:node".
  * A handler gets the request and how many times its route was called before (0-based).
- * Unknown routes answer 404 in the inspector error shape.
+ * Unknown routes answer 404 in the inspector error shape. As the real APIs: no valid
+ * credentials of one of `users` (default ADMIN and READER) is 401, a reader's write 403;
+ * refused requests are recorded too.
  */
-export async function fakeApi(routes: Record<string, Handler>): Promise<FakeApi> {
+export async function fakeApi(routes: Record<string, Handler>, users: User[] = [ADMIN, READER]): Promise<FakeApi> {
   const requests: ApiRequest[] = [];
   const counts = new Map<string, number>();
   const compiled = Object.entries(routes).map(([key, handler]) => {
@@ -60,8 +89,15 @@ export async function fakeApi(routes: Record<string, Handler>): Promise<FakeApi>
       };
       requests.push(request);
       const route = compiled.find((r) => r.method === request.method && r.re.test(url.pathname));
+      const user = userOf(req.headers.authorization, users);
       let reply: Reply | undefined;
-      if (route) {
+      if (!user) {
+        res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="introspector"' });
+        res.end(JSON.stringify({ error: { message: 'authentication required' } }));
+        return;
+      } else if (user.role === 'reader' && request.method !== 'GET') {
+        reply = inspectorError(403, `${request.method} needs the admin role`);
+      } else if (route) {
         const n = counts.get(route.key) ?? 0;
         counts.set(route.key, n + 1);
         reply = await route.handler(request, n);
@@ -139,7 +175,10 @@ export interface Harness {
 export interface HarnessOptions {
   tty?: boolean;
   columns?: number;
+  /** Added to (or, with undefined values, taken from) ADMIN_ENV and INTROSPECTOR_DATA_DIR=NO_DATA_DIR. */
   env?: Record<string, string | undefined>;
+  /** Answers the credentials prompt (stdin is then a terminal); records its questions. */
+  prompt?: (question: string, echo: boolean) => Promise<string>;
   /** Called at each sleep with the number of sleeps so far (1-based). */
   onSleep?: (n: number, h: Harness) => void;
   /** Default args put before the command: the URLs of the fake APIs. */
@@ -163,7 +202,9 @@ export function harness(opts: HarnessOptions = {}): Harness {
     io: {
       stdout,
       stderr,
-      env: opts.env ?? {},
+      stdin: { isTTY: opts.prompt !== undefined },
+      prompt: opts.prompt ?? (() => Promise.reject(new Error('no terminal'))),
+      env: { INTROSPECTOR_DATA_DIR: NO_DATA_DIR, ...ADMIN_ENV, ...opts.env },
       now: () => clock.now,
       sleep: async (ms, signal) => {
         sleeps.push(ms);

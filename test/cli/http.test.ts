@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Auth } from '../../cli/auth';
 import { ApiClient, ApiError, InterruptedError, extractErrorMessage } from '../../cli/http';
-import { type FakeApi, fakeApi, inspectorError, ironicError } from './helpers';
+import { ADMIN_ENV, type FakeApi, fakeApi, inspectorError, ironicError } from './helpers';
 
 describe('extractErrorMessage', () => {
   test('inspector API shape', () => {
@@ -45,7 +46,7 @@ describe('ApiClient against a local server', () => {
   afterAll(() => api.close());
 
   const client = (timeoutMs = 5000, base = api.url) =>
-    new ApiClient(base + '/', { label: 'inspector API', hint: '--inspector-url or INTROSPECTOR_URL', timeoutMs });
+    new ApiClient(base + '/', { label: 'inspector API', hint: '--inspector-url or INTROSPECTOR_URL', timeoutMs, auth: new Auth(ADMIN_ENV) });
 
   test('JSON answer; query string without undefined values; JSON body with content type', async () => {
     expect(await client().get('/v1/ok', { query: { a: 'x y', b: undefined, limit: 5 } })).toEqual({ a: 1 });

@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { type FakeApi, fakeApi, harness } from './helpers';
+import { ADMIN_ENV, type FakeApi, fakeApi, harness } from './helpers';
 
 let api: FakeApi | undefined;
 afterEach(async () => {
@@ -70,7 +70,7 @@ test('a real process through tsx: env URL, table out, exit status', async () => 
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'cli/main.ts', ...args], {
         cwd: root,
-        env: { ...process.env, INTROSPECTOR_NODE_URL: api!.url },
+        env: { ...process.env, ...ADMIN_ENV, INTROSPECTOR_NODE_URL: api!.url },
       });
       let stdout = '';
       let stderr = '';
