@@ -107,10 +107,10 @@ test('a simulated server is introspected end to end', async () => {
   const data = await http('GET', `${stack.inspectorUrl}/v1/introspection/${uuid}/data`);
   expect(data.body).toEqual(processed);
 
-  // The agent's late or repeated callback finds the node no longer waiting.
-  const late = await http('POST', `${stack.inspectorUrl}/v1/continue`, raw);
-  expect(late.status).toBe(409);
-  expect(late.body.error.message).toMatch(/not waiting/);
+  // The agent's late or repeated callback finds no run waiting for it.
+  const late = await http('POST', `${stack.inspectorUrl}/v1/continue`, raw, { auth: null });
+  expect(late.status).toBe(404);
+  expect(late.body.error.message).toMatch(/no introspection is waiting/);
 }, 120000);
 
 test('an introspection whose agent never calls back times out and powers the node off', async () => {
@@ -158,10 +158,10 @@ test('no BMC password reaches Temporal history', async () => {
 });
 
 describe('the agent callback rejects what it cannot use', () => {
-  test('a body that is not introspection data answers 400 naming the field', async () => {
+  test('a body that no waiting run claims is refused before the rest of it is read', async () => {
     const res = await http('POST', `${stack.inspectorUrl}/v1/continue`, { inventory: { cpu: { count: 'four', architecture: 'x86_64' }, memory: {}, interfaces: [] } });
-    expect(res.status).toBe(400);
-    expect(res.body.error.message).toMatch(/inventory\.cpu\.count/);
+    expect(res.status).toBe(404);
+    expect(res.body.error.message).not.toMatch(/cpu/);
   });
 
   test('malformed JSON answers 400', async () => {
@@ -175,7 +175,7 @@ describe('the agent callback rejects what it cannot use', () => {
       inventory: { cpu: { count: 1, architecture: 'x86_64' }, memory: { physical_mb: 1024 }, interfaces: [{ name: 'eth0', mac_address: '02:00:00:00:00:99' }] },
     });
     expect(res.status).toBe(404);
-    expect(res.body.error.message).toMatch(/02:00:00:00:00:99/);
+    expect(res.body.error.message).toBe('no introspection is waiting for a node with these MACs or BMC address');
   });
 
   test('a body over the configured limit answers 413', async () => {
@@ -188,7 +188,7 @@ describe('the agent callback rejects what it cannot use', () => {
     const ipa = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'agent', 'ipa-payload.json'), 'utf8'));
     const res = await http('POST', `${stack.inspectorUrl}/v1/continue`, ipa);
     expect(res.status).toBe(404);
-    expect(res.body.error.message).toMatch(/^no node matches MACs \[/);
+    expect(res.body.error.message).toMatch(/^no introspection is waiting/);
   });
 
   test('an unknown node answers 404 on status and start', async () => {

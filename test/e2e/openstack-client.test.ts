@@ -4,10 +4,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { SimRack } from '../../sim/rack';
 import { enrollSimNode, startStackWithRack, type StackWithRack } from '../support/rack';
-import { http, waitFor, type Stack } from '../support/stack';
+import { ADMIN, http, waitFor, type Stack } from '../support/stack';
 
 // The operator's own `openstack baremetal ...` commands, unchanged, against Introspector:
-// python-openstackclient + python-ironicclient (Debian) + python-ironic-inspector-client (PyPI).
+// python-openstackclient + python-ironicclient (Debian) + python-ironic-inspector-client (PyPI),
+// authenticating with HTTP basic as the API requires.
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -24,13 +25,14 @@ let cacheDir: string;
 async function openstack(...args: string[]): Promise<string> {
   const argv = [
     '-c', 'import sys; from openstackclient.shell import main; sys.exit(main(sys.argv[1:]))',
-    '--os-auth-type', 'none',
     '--os-endpoint', stack.nodeUrl,
     '--inspector-url', stack.inspectorUrl,
     ...args,
   ];
+  // keystoneauth's http_basic plugin, the way an operator of Ironic with http_basic sets it up
+  const credentials = { OS_AUTH_TYPE: 'http_basic', OS_USERNAME: ADMIN.user, OS_PASSWORD: ADMIN.password };
   try {
-    const { stdout } = await run(python, argv, { env: { ...process.env, XDG_CACHE_HOME: cacheDir }, timeout: 60000 });
+    const { stdout } = await run(python, argv, { env: { ...process.env, ...credentials, XDG_CACHE_HOME: cacheDir }, timeout: 60000 });
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };

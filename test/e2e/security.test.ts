@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { Client, Connection } from '@temporalio/client';
 import { bcryptEntry } from '../../api/auth/htpasswd';
 import { htpasswdFile } from '../../common/config';
 import { parseKernelCmdline } from '../../agent/settings';
@@ -42,12 +43,17 @@ async function waitingNode(): Promise<{ uuid: string; mac: string }> {
 
 const status = async (uuid: string) => (await call('GET', `${stack.inspectorUrl}/v1/introspection/${uuid}`)).body;
 
+/** Every token handed out, to look for in Temporal's histories at the end. */
+const tokens = new Set<string>();
+
 /** What the node's firmware is told: the run's token from the kernel command line of its boot script. */
 async function tokenOf(mac: string): Promise<string | undefined> {
   const res = await fetch(`${callbackUrl}/boot/${mac.replace(/:/g, '-')}.ipxe`);
   expect(res.status).toBe(200);
   const script = parseBootScript(await res.text());
-  return script.boot === 'ramdisk' ? parseKernelCmdline(script.cmdline)['ipa-agent-token'] : undefined;
+  const token = script.boot === 'ramdisk' ? parseKernelCmdline(script.cmdline)['ipa-agent-token'] : undefined;
+  if (token) tokens.add(token);
+  return token;
 }
 
 function payload(mac: string, marker = 'first') {
@@ -150,6 +156,11 @@ describe('3. the callback is bound to its run', () => {
     }
     expect([...statuses.keys()].every((s) => s >= 400 && s < 500)).toBe(true);
     expect((await status(node.uuid)).state).toBe('waiting');
+    const broken = payload(node.mac);
+    broken.inventory.cpu.count = 'four';
+    const named = await post(broken, token);
+    expect(named.status).toBe(400);
+    expect(named.body.error.message).toMatch(/inventory\.cpu\.count/);
 
     const accepted = await post(payload(node.mac, 'accepted'), token);
     expect(accepted.status).toBe(200);
@@ -349,4 +360,19 @@ describe('6. logs are not data', () => {
     expect(gunzipSync(Buffer.from(await logs.arrayBuffer())).toString()).toContain('journal line');
     expect((await call('GET', `${stack.inspectorUrl}/v1/introspection/${node.uuid}/logs`, undefined, { auth: READER })).status).toBe(403);
   });
+});
+
+test('no run token or BMC password reaches Temporal history', async () => {
+  const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection });
+  let histories = 0;
+  for await (const execution of client.workflow.list({ query: `WorkflowType IN ('introspectNode', 'reapplyNode')` })) {
+    const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+    const text = JSON.stringify(history, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+    for (const secret of [...tokens, 'calvin-secret', 'kept-secret']) expect(text).not.toContain(secret);
+    histories++;
+  }
+  await connection.close();
+  expect(tokens.size).toBeGreaterThanOrEqual(5);
+  expect(histories).toBeGreaterThanOrEqual(tokens.size);
 });
