@@ -6,13 +6,23 @@ import type { ActivityDeps } from './deps';
 import { HookError, type HookContext, type HookNode } from './hooks/types';
 import { runPipeline } from './hooks';
 import { applyRules } from './rules/apply';
-import { parseRule } from './rules/schema';
+import { parseRule, RuleValidationError } from './rules/schema';
 import { objectNames } from './storage';
 
 export interface ProcessingSummary {
   properties: Record<string, unknown>;
   ports: string[];
   matchedRules: string[];
+}
+
+/** A rule stored before today's limits may break them: name it, so an operator can fix or delete it. */
+function storedRule(uuid: string, body: unknown) {
+  try {
+    return parseRule(body);
+  } catch (err) {
+    if (err instanceof RuleValidationError) throw new RuleValidationError(`stored rule ${uuid} is not valid any more (delete or re-import it): ${err.message}`, err.issues);
+    throw err;
+  }
 }
 
 async function keepAccepted(deps: ActivityDeps, nodeUuid: string, accepted: string): Promise<void> {
@@ -66,10 +76,10 @@ export function processingActivities(deps: ActivityDeps) {
         const { config, hookOrder } = deps.processing;
         const result = runPipeline(parsed.data, node, config, hookOrder);
         ctx = { ...result, node, config };
-        const rules = (await deps.registry.listRules()).map((r) => parseRule(r.body));
+        const rules = (await deps.registry.listRules()).map((r) => storedRule(r.uuid, r.body));
         matchedRules = applyRules(rules, ctx).matched;
       } catch (err) {
-        if (err instanceof HookError) throw ApplicationFailure.nonRetryable(err.message, 'ProcessingError');
+        if (err instanceof HookError || err instanceof RuleValidationError) throw ApplicationFailure.nonRetryable(err.message, 'ProcessingError');
         throw err;
       }
 

@@ -3,7 +3,31 @@ import { InvalidInputError } from '../common/errors';
 
 // JSON Patch (RFC 6902) with the operations Ironic accepts: add, replace, remove.
 
-const PointerSchema = z.string().regex(/^(\/([^~]|~[01])*)+$/, 'must be a JSON pointer like /properties/memory_mb');
+export const MAX_POINTER_LENGTH = 1024;
+export const MAX_PATCH_OPERATIONS = 100;
+
+// Keys that would reach an object's prototype machinery instead of its own data.
+const FORBIDDEN_TOKENS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Why `pointer` is not a JSON pointer, or undefined when it is; one pass, so linear in its length (a regex here backtracked exponentially). */
+function pointerProblem(pointer: string): string | undefined {
+  const usage = 'must be a JSON pointer like /properties/memory_mb';
+  if (!pointer.startsWith('/')) return usage;
+  for (let i = 0; i < pointer.length; i++) {
+    if (pointer[i] === '~' && pointer[i + 1] !== '0' && pointer[i + 1] !== '1') {
+      return `${usage}: ~ must be followed by 0 or 1 (~0 stands for ~, ~1 for /)`;
+    }
+  }
+  return undefined;
+}
+
+const PointerSchema = z
+  .string()
+  .max(MAX_POINTER_LENGTH, { error: `must be a JSON pointer of at most ${MAX_POINTER_LENGTH} characters`, abort: true })
+  .superRefine((pointer, ctx) => {
+    const problem = pointerProblem(pointer);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const JsonPatchOperationSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('add'), path: PointerSchema, value: z.json() }),
@@ -13,7 +37,10 @@ export const JsonPatchOperationSchema = z.discriminatedUnion('op', [
 export type JsonValue = z.infer<ReturnType<typeof z.json>>;
 export type JsonPatchOperation = z.infer<typeof JsonPatchOperationSchema>;
 
-export const JsonPatchSchema = z.array(JsonPatchOperationSchema).min(1);
+export const JsonPatchSchema = z
+  .array(JsonPatchOperationSchema)
+  .min(1)
+  .max(MAX_PATCH_OPERATIONS, `a patch may have at most ${MAX_PATCH_OPERATIONS} operations`);
 export type JsonPatch = z.infer<typeof JsonPatchSchema>;
 
 /** The reference tokens of a JSON pointer, unescaped (~1 is /, ~0 is ~). */
@@ -46,6 +73,8 @@ function child(container: Container, token: string): unknown {
 
 function applyOne(doc: Container, operation: JsonPatchOperation): void {
   const tokens = pointerTokens(operation.path);
+  const forbidden = tokens.find((token) => FORBIDDEN_TOKENS.has(token));
+  if (forbidden !== undefined) throw new Error(`"${forbidden}" is not allowed as a key`);
   const last = tokens.pop()!;
   let parent: unknown = doc;
   tokens.forEach((token, i) => {
@@ -67,8 +96,7 @@ function applyOne(doc: Container, operation: JsonPatchOperation): void {
   if (!isObject(parent)) throw new Error('the parent is not an object or array');
   if (operation.op !== 'add' && !has(parent, last)) throw new Error('there is nothing to ' + operation.op);
   if (operation.op === 'remove') delete parent[last];
-  // defineProperty, so a "__proto__" key is data and never the object's prototype
-  else Object.defineProperty(parent, last, { value: operation.value, enumerable: true, writable: true, configurable: true });
+  else parent[last] = operation.value;
 }
 
 /** The document with the patch applied (the input is left as is); a 400 names the failing operation and path. */

@@ -2,8 +2,8 @@ import { InvalidInputError } from '../common/errors';
 import { applyJsonPatch, pointerTokens, type JsonPatch, type JsonValue } from './json-patch';
 import { parseInput } from '../common/validation';
 import type { NodeChanges, NodeRecord } from './records';
-import { driverInfoSchema, NodeUpdateSchema, type NodeUpdate } from './schema';
-import { keepMaskedSecrets } from './secrets';
+import { driverInfoSchema, NodeUpdateSchema, type JsonObject, type NodeUpdate } from './schema';
+import { bmcMove, keepMaskedSecrets } from './secrets';
 
 // An operator's PATCH of a node, as Ironic takes it: JSON Patch on the node's writable fields.
 
@@ -44,10 +44,32 @@ function writableField(path: string): keyof NodeUpdate {
   throw new InvalidInputError(`${path}: "${field}" is read-only${READ_ONLY[field] ? `; ${READ_ONLY[field]}` : ''}`);
 }
 
+/** driver_info keys the patch sets: /driver_info/<key> targets, and the members of a whole new driver_info. */
+function givenKeys(patch: JsonPatch): Set<string> {
+  const keys = new Set<string>();
+  for (const op of patch) {
+    if (op.op === 'remove') continue;
+    const [field, key] = pointerTokens(op.path);
+    if (field !== 'driver_info') continue;
+    if (key !== undefined) keys.add(key);
+    else if (op.value && typeof op.value === 'object' && !Array.isArray(op.value)) Object.keys(op.value).forEach((k) => keys.add(k));
+  }
+  return keys;
+}
+
+/** driver_info checked against the (new) driver, its secrets kept, given again or dropped (see keepMaskedSecrets). */
+function nextDriverInfo(node: NodeRecord, next: NodeUpdate, patch: JsonPatch): JsonObject {
+  const schema = driverInfoSchema(next.driver);
+  const info = parseInput(schema, next.driver_info, 'driver_info');
+  const moved = bmcMove(node, { driver: next.driver, driver_info: info });
+  return parseInput(schema, keepMaskedSecrets(info, node.driver_info, { moved, given: givenKeys(patch) }), 'driver_info');
+}
+
 /**
  * The changes a JSON Patch makes to a node, validated: a 400 names the operation or field at
- * fault. Secrets written back as ****** keep their stored value. Pure, so an optimistic writer
- * can apply it again to a fresher record.
+ * fault. Secrets written back as ****** keep their stored value, unless the patch points the
+ * node at another BMC (see keepMaskedSecrets). Pure, so an optimistic writer can apply it again
+ * to a fresher record.
  */
 export function patchNode(node: NodeRecord, patch: JsonPatch): NodeChanges {
   const fields = patch.map((op) => writableField(op.path));
@@ -67,13 +89,9 @@ export function patchNode(node: NodeRecord, patch: JsonPatch): NodeChanges {
     maintenance: node.maintenance,
     maintenance_reason: node.maintenance_reason,
   };
-  const patched = applyJsonPatch(current, rewritten) as Record<string, unknown>;
+  const next = parseInput(NodeUpdateSchema, applyJsonPatch(current, rewritten));
   const touchesBmc = fields.includes('driver_info') || fields.includes('driver');
-  if (touchesBmc && patched.driver_info && typeof patched.driver_info === 'object' && !Array.isArray(patched.driver_info)) {
-    patched.driver_info = keepMaskedSecrets(patched.driver_info as Record<string, unknown>, node.driver_info);
-  }
-  const next = parseInput(NodeUpdateSchema, patched);
-  if (touchesBmc) next.driver_info = parseInput(driverInfoSchema(next.driver), next.driver_info, 'driver_info');
+  if (touchesBmc) next.driver_info = nextDriverInfo(node, next, patch);
   const changes: NodeChanges = {};
   for (const field of new Set(fields)) Object.assign(changes, { [field]: next[field] });
   if (touchesBmc) Object.assign(changes, { driver: next.driver, driver_info: next.driver_info });

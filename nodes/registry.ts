@@ -6,7 +6,7 @@ import type { JsonPatch } from './json-patch';
 import { patchNode } from './node-patch';
 import { parseInput } from '../common/validation';
 import { isTransient, nextStep, OUTCOMES, type ProvisionTarget, type TransientState } from './provision-states';
-import { normalizeHost, toNode, toNodeColumns, toPort, toRule, type NodeChanges, type NodeRecord, type PortRecord, type RuleRecord } from './records';
+import { toNode, toNodeColumns, toPort, toRule, type NodeChanges, type NodeRecord, type PortRecord, type RuleRecord } from './records';
 import {
   driverInfoSchema,
   MAX_TRAITS,
@@ -17,6 +17,7 @@ import {
   UUID_RE,
   type NodeFilter,
 } from './schema';
+import { IntrospectionRuns } from './runs';
 import type { Database, NodesTable } from './tables';
 
 const MAX_WRITE_ATTEMPTS = 30;
@@ -48,7 +49,11 @@ export interface PortQuery {
 
 /** The node registry: nodes, their BMC driver_info, properties, traits, provision state and ports, and introspection rules. */
 export class NodeRegistry {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly runs: IntrospectionRuns;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.runs = new IntrospectionRuns(db);
+  }
 
   async close(): Promise<void> {
     await this.db.destroy();
@@ -333,27 +338,6 @@ export class NodeRegistry {
   async deletePort(uuid: string): Promise<void> {
     const result = UUID_RE.test(uuid) ? await this.db.deleteFrom('ports').where('uuid', '=', uuid).executeTakeFirst() : undefined;
     if (!result || Number(result.numDeletedRows) === 0) throw new NotFoundError(`Port ${uuid} could not be found.`);
-  }
-
-  /**
-   * Finds the node an agent reports for, by any of its MACs or its BMC address (IPv4 or IPv6).
-   * More than one candidate is an error, never a guess.
-   */
-  async lookup(macs: string[], bmcAddresses: string[]): Promise<NodeRecord> {
-    const uuids = new Set<string>();
-    if (macs.length) {
-      const rows = await this.db.selectFrom('ports').select('node_uuid').where('address', 'in', macs).execute();
-      rows.forEach((r) => uuids.add(r.node_uuid));
-    }
-    const addresses = [...new Set(bmcAddresses.filter((a) => a).map(normalizeHost))].filter((a) => a !== '0.0.0.0' && a !== '::');
-    if (addresses.length) {
-      const rows = await this.db.selectFrom('nodes').select('uuid').where('bmc_address', 'in', addresses).execute();
-      rows.forEach((r) => uuids.add(r.uuid));
-    }
-    const described = `MACs [${macs.join(', ')}], BMC addresses [${addresses.join(', ')}]`;
-    if (uuids.size === 0) throw new NotFoundError(`no node matches ${described}`);
-    if (uuids.size > 1) throw new ConflictError(`${described} match several nodes: ${[...uuids].sort().join(', ')}`);
-    return this.getNodeOrThrow([...uuids][0]);
   }
 
   async createRule(uuid: string, description: string | null, body: Record<string, unknown>): Promise<RuleRecord> {

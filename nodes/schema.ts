@@ -20,9 +20,48 @@ export const IpmiDriverInfoSchema = z.strictObject({
 });
 export type IpmiDriverInfo = z.infer<typeof IpmiDriverInfoSchema>;
 
+const isSegmentChar = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || '-_.~:'.includes(c);
+
+/** One plain Redfish path segment (a system id, an action name): letters, digits and -_.~: only, and not . or .. */
+export function isRedfishSegment(segment: string): boolean {
+  return segment !== '.' && segment !== '..' && segment.length > 0 && [...segment].every(isSegmentChar);
+}
+
+const SYSTEMS_PATH = '/redfish/v1/Systems/';
+
+/** The system's path for a redfish_system_id (a system id, or /redfish/v1/Systems/<id> with an optional trailing slash); undefined for anything else. */
+export function redfishSystemPath(systemId: string): string | undefined {
+  const rest = systemId.startsWith(SYSTEMS_PATH) ? systemId.slice(SYSTEMS_PATH.length) : undefined;
+  const id = rest === undefined ? systemId : rest.endsWith('/') ? rest.slice(0, -1) : rest;
+  return isRedfishSegment(id) ? SYSTEMS_PATH + id : undefined;
+}
+
+/** Why `address` cannot be a redfish_address (an http(s) URL without credentials, query or fragment); undefined when it can. */
+export function redfishAddressProblem(address: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    return 'must be a URL like https://192.0.2.10 or https://bmc.example:8443';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http:// or https:// URL';
+  if (url.username || url.password) return 'must not carry credentials: put them in redfish_username and redfish_password';
+  if (address.includes('?') || address.includes('#')) return 'must not have a query or fragment';
+  return undefined;
+}
+
 export const RedfishDriverInfoSchema = z.strictObject({
-  redfish_address: z.url(),
-  redfish_system_id: z.string().min(1),
+  redfish_address: z
+    .string()
+    .max(2048, { abort: true })
+    .superRefine((address, ctx) => {
+      const problem = redfishAddressProblem(address);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  redfish_system_id: z
+    .string()
+    .max(255, { abort: true })
+    .refine((id) => redfishSystemPath(id) !== undefined, 'must be a system id (letters, digits and -_.~: only) or a path /redfish/v1/Systems/<id>'),
   redfish_username: z.string().default(''),
   redfish_password: z.string().default(''),
   redfish_verify_ca: z.union([z.boolean(), z.string()]).optional(),

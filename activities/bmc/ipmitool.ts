@@ -29,6 +29,12 @@ const PERMANENT = [
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// ipmitool's whole environment: the worker's own holds DATABASE_URL, the S3 secret and the like.
+const CHILD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+const MAX_LINE = 160;
+const MAX_ANSWER = 300;
+
 /**
  * Drives a BMC with ipmitool over lanplus, as Ironic's ipmitool driver does. The password
  * travels in the child's environment (`-E`), never on its command line.
@@ -49,7 +55,7 @@ export class IpmitoolDriver implements BmcDriver {
     const out = await this.run(['power', 'status']);
     if (/Chassis Power is on/i.test(out)) return 'power on';
     if (/Chassis Power is off/i.test(out)) return 'power off';
-    throw new BmcError(this.describe(['power', 'status'], `unexpected answer: ${out.trim()}`), true);
+    throw new BmcError(this.describe(['power', 'status'], `unexpected answer: ${this.summary(out)}`), true);
   }
 
   async powerOn(): Promise<void> {
@@ -68,13 +74,30 @@ export class IpmitoolDriver implements BmcDriver {
   async setBootDevice(device: BootDevice): Promise<void> {
     const set = ['chassis', 'bootdev', device];
     const answer = await this.run(set);
-    if (/Invalid|Error|Unable/i.test(answer)) throw new BmcError(this.describe(set, answer.trim()), false);
+    if (/Invalid|Error|Unable/i.test(answer)) throw new BmcError(this.describe(set, this.summary(answer)), false);
     const readBack = await this.run(['chassis', 'bootparam', 'get', '5']);
     const expected = device === 'pxe' ? /Force PXE/i : /Force Boot from default Hard-Drive/i;
     if (!expected.test(readBack)) {
-      const selector = /Boot Device Selector\s*:\s*(.*)/i.exec(readBack)?.[1] ?? readBack.trim();
+      const selector = this.summary(/Boot Device Selector\s*:\s*(.*)/i.exec(readBack)?.[1] ?? readBack);
       throw new BmcError(this.describe(set, `BMC accepted the command but reports boot device "${selector}"`), true);
     }
+  }
+
+  /**
+   * What ipmitool said, as a message may carry it: its last meaningful lines (they say why it
+   * failed), each cut short, the password redacted should it ever appear.
+   */
+  private summary(output: string): string {
+    const secret = this.info.ipmi_password;
+    const lines = output
+      .split('\n')
+      .map((line) => (secret ? line.split(secret).join('******') : line))
+      .map((line) => line.replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, ' ').trim().replace(/^> ?/, ''))
+      .filter((line) => line && !/^Loading IANA/.test(line))
+      .slice(-3)
+      .map((line) => (line.length > MAX_LINE ? `${line.slice(0, MAX_LINE - 1)}…` : line));
+    const answer = lines.join(' | ');
+    return answer.length > MAX_ANSWER ? `…${answer.slice(-(MAX_ANSWER - 1))}` : answer;
   }
 
   private describe(args: string[], answer: string): string {
@@ -110,16 +133,11 @@ export class IpmitoolDriver implements BmcDriver {
       '-v',
       ...args,
     ];
-    const env = { ...process.env, IPMI_PASSWORD: this.info.ipmi_password };
+    const env = { PATH: CHILD_PATH, LANG: 'C', IPMI_PASSWORD: this.info.ipmi_password };
     return new Promise((resolve, reject) => {
       execFile(this.options.ipmitoolPath ?? 'ipmitool', argv, { env, timeout: this.timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
-        const answer = `${stderr}${stdout}`
-          .split('\n')
-          .map((line) => line.replace(/^>\s*/, '').trim())
-          .filter((line) => line && !/^Loading IANA/.test(line))
-          .slice(-3)
-          .join(' | ');
+        const answer = this.summary(`${stderr}${stdout}`);
         const timedOut = (err as { killed?: boolean }).killed === true;
         if (timedOut) return reject(new BmcError(this.describe(args, `no answer within ${this.timeoutMs / 1000} s`), true));
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') {

@@ -1,4 +1,4 @@
-import type { RedfishDriverInfo } from '../../nodes/schema';
+import { isRedfishSegment, redfishAddressProblem, redfishSystemPath, type RedfishDriverInfo } from '../../nodes/schema';
 import { BmcError, type BmcDriver, type BootDevice, type PowerState } from './driver';
 
 export interface RedfishOptions {
@@ -70,8 +70,17 @@ function parseVerifyCa(value: boolean | string | undefined): boolean | string {
   return value;
 }
 
-/** What the BMC said in a Redfish error body (error.message and @Message.ExtendedInfo), or the start of its text. */
-function redfishMessage(body: unknown, text: string): string {
+/** Text from the BMC fit for a message: one line, no control characters, at most `max` characters. */
+function clip(text: string, max: number): string {
+  const line = text.replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/**
+ * What the BMC said in a Redfish error body (error.message and @Message.ExtendedInfo); empty for
+ * any other body, which may be a whole HTML page or echo what was sent.
+ */
+function redfishMessage(body: unknown): string {
   const parts: string[] = [];
   const error = isObject(body) ? body.error : undefined;
   if (isObject(error)) {
@@ -87,20 +96,36 @@ function redfishMessage(body: unknown, text: string): string {
       parts.push(...(ids.length ? ids : typeof error.code === 'string' ? [error.code] : []));
     }
   }
-  if (parts.length) return parts.join('; ');
-  const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-  return plain.length > 200 ? `${plain.slice(0, 200)}…` : plain;
+  return parts.join('; ');
+}
+
+const REDFISH_ROOT = '/redfish/v1/';
+
+/**
+ * `raw` (a path, or a URL on `origin`) as a path under /redfish/v1/ made of plain segments (a
+ * trailing slash allowed); undefined for anything else: another origin, dot segments, a query,
+ * escapes.
+ */
+function redfishPath(raw: string, origin: string): string | undefined {
+  const path = raw.startsWith(`${origin}/`) ? raw.slice(origin.length) : raw;
+  if (!path.startsWith(REDFISH_ROOT)) return undefined;
+  const segments = path.slice(REDFISH_ROOT.length).split('/');
+  if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
+  return segments.every(isRedfishSegment) ? path : undefined;
 }
 
 /**
  * Drives a BMC over Redfish, as Ironic's redfish driver does: the system's PowerState, its
  * ComputerSystem.Reset action and a one-time boot source override. HTTP basic auth travels in
  * the Authorization header only; the password never appears in a URL, a message or a log.
+ * Requests go to the origin of redfish_address and nowhere else: redirects are not followed,
+ * and paths the BMC names are taken only when they stay under /redfish/v1/.
  */
 export class RedfishDriver implements BmcDriver {
   private readonly base: URL;
   private readonly systemPath: string;
-  private readonly authorization: string | undefined;
+  /** base64 of username:password, for the Authorization header. */
+  private readonly credentials: string | undefined;
   private readonly timeoutMs: number;
   private readonly attempts: number;
 
@@ -112,18 +137,9 @@ export class RedfishDriver implements BmcDriver {
     this.attempts = options.attempts ?? 3;
     const invalid = (what: string) => new BmcError(`node ${options.nodeId}: driver_info.${what}`, false);
 
-    let base: URL;
-    try {
-      base = new URL(info.redfish_address);
-    } catch {
-      throw invalid('redfish_address is not a URL');
-    }
-    if (base.username || base.password) {
-      throw invalid('redfish_address must not carry credentials: put them in redfish_username and redfish_password');
-    }
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-      throw invalid(`redfish_address must be an http:// or https:// URL, not ${base.protocol}`);
-    }
+    const addressProblem = redfishAddressProblem(info.redfish_address);
+    if (addressProblem) throw invalid(`redfish_address: ${addressProblem}`);
+    const base = new URL(info.redfish_address);
     this.base = base;
 
     const verify = parseVerifyCa(info.redfish_verify_ca);
@@ -140,10 +156,11 @@ export class RedfishDriver implements BmcDriver {
       );
     }
 
-    const id = info.redfish_system_id.trim();
-    this.systemPath = id.startsWith('/') ? id.replace(/\/+$/, '') : `/redfish/v1/Systems/${encodeURIComponent(id)}`;
+    const systemPath = redfishSystemPath(info.redfish_system_id);
+    if (!systemPath) throw invalid('redfish_system_id: must be a system id (letters, digits and -_.~: only) or a path /redfish/v1/Systems/<id>');
+    this.systemPath = systemPath;
     if (info.redfish_username || info.redfish_password) {
-      this.authorization = `Basic ${Buffer.from(`${info.redfish_username}:${info.redfish_password}`).toString('base64')}`;
+      this.credentials = Buffer.from(`${info.redfish_username}:${info.redfish_password}`).toString('base64');
     }
   }
 
@@ -217,13 +234,11 @@ export class RedfishDriver implements BmcDriver {
   private async reset(system: Answer, kind: keyof typeof RESET_TYPES, expect: PowerState): Promise<void> {
     const actions = isObject(system.body.Actions) ? system.body.Actions : {};
     const action = isObject(actions['#ComputerSystem.Reset']) ? actions['#ComputerSystem.Reset'] : {};
-    // The target names where the action lives; only its path is used, so requests (and
-    // credentials) never go to another host than redfish_address.
-    let target = `${this.systemPath}/Actions/ComputerSystem.Reset`;
-    if (typeof action.target === 'string' && action.target) {
-      const url = new URL(action.target, this.base);
-      target = `${url.pathname}${url.search}`;
-    }
+    // A target the BMC names elsewhere than under /redfish/v1/ of redfish_address (another host,
+    // dot segments...) is not refused but replaced by the standard path, where every Redfish
+    // service has the action: power control keeps working and the credentials stay on this BMC.
+    const named = typeof action.target === 'string' ? redfishPath(action.target, this.base.origin) : undefined;
+    const target = named ?? `${this.systemPath}/Actions/ComputerSystem.Reset`;
     const allowed = strings(action['ResetType@Redfish.AllowableValues']);
     const resetType = allowed ? RESET_TYPES[kind].find((t) => allowed.includes(t)) : RESET_TYPES[kind][0];
     if (!resetType) {
@@ -258,10 +273,27 @@ export class RedfishDriver implements BmcDriver {
     return this.redact(`node ${this.options.nodeId}: Redfish ${method} ${path} at ${this.base.origin} failed: ${answer}`);
   }
 
-  /** Belt and braces: a BMC that echoes the password back does not get it into a message. */
+  /** Belt and braces: a BMC that echoes the password or the Authorization header back does not get it into a message. */
   private redact(text: string): string {
-    const secret = this.info.redfish_password;
-    return secret && secret.length >= 3 ? text.split(secret).join('******') : text;
+    return [this.credentials, this.info.redfish_password].reduce<string>((out, secret) => (secret ? out.split(secret).join('******') : out), text);
+  }
+
+  /** What the BMC answered, as a message may carry it: redacted before it is cut, so no part of a secret is left. */
+  private said(text: string, max: number): string {
+    return clip(this.redact(text), max);
+  }
+
+  /** Where a redirect points, for a message: a Redfish path of this BMC, or the origin of another; never credentials or a query. */
+  private redirectTarget(location: string | null, from: URL): string {
+    if (!location) return 'without a Location';
+    let to: URL;
+    try {
+      to = new URL(location, from);
+    } catch {
+      return 'to a Location that is no URL';
+    }
+    if (to.origin !== this.base.origin) return `to another address, ${this.said(to.origin, 100)}`;
+    return `to ${redfishPath(to.pathname, this.base.origin) ?? 'another path'}`;
   }
 
   private async request(method: Method, path: string, body?: Json, etag?: string | null): Promise<Answer> {
@@ -280,18 +312,24 @@ export class RedfishDriver implements BmcDriver {
   }
 
   private async once(method: Method, path: string, body?: Json, etag?: string | null): Promise<Answer> {
+    const url = new URL(path, this.base);
+    if (url.origin !== this.base.origin) {
+      throw new BmcError(this.describe(method, path, `refused: the request would leave ${this.base.origin}`), false);
+    }
     const headers: Record<string, string> = { Accept: 'application/json', 'OData-Version': '4.0' };
-    if (this.authorization) headers.Authorization = this.authorization;
+    if (this.credentials) headers.Authorization = `Basic ${this.credentials}`;
     if (body) headers['Content-Type'] = 'application/json';
     if (etag && method === 'PATCH') headers['If-Match'] = etag;
 
     let res: Response;
     let text: string;
     try {
-      res = await fetch(new URL(path, this.base), {
+      res = await fetch(url, {
         method,
         headers,
         body: body ? JSON.stringify(body) : undefined,
+        // a redirect would carry the Authorization header to wherever the BMC (or whoever answers for it) names
+        redirect: 'manual',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       text = await res.text();
@@ -307,13 +345,19 @@ export class RedfishDriver implements BmcDriver {
     }
     if (res.ok) {
       if (method === 'GET' && !isObject(parsed)) {
-        throw new BmcError(this.describe(method, path, `HTTP ${res.status} but the answer is not a JSON object: ${redfishMessage(undefined, text)}`), true);
+        throw new BmcError(this.describe(method, path, `HTTP ${res.status} but the answer is not a JSON object`), true);
       }
       return { status: res.status, body: isObject(parsed) ? parsed : {}, etag: res.headers.get('etag') };
     }
 
-    const said = redfishMessage(parsed, text);
-    const answer = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${said ? `: ${said}` : ''}`;
+    const statusLine = `HTTP ${res.status}${res.statusText ? ` ${this.said(res.statusText, 40)}` : ''}`;
+    if (res.status >= 300 && res.status < 400) {
+      const to = this.redirectTarget(res.headers.get('location'), url);
+      const advice = 'set redfish_address and redfish_system_id to where the BMC serves the system';
+      throw new BmcError(this.describe(method, path, `${statusLine}: the BMC answered with a redirect ${to}; redirects are not followed: ${advice}`), false);
+    }
+    const said = this.said(redfishMessage(parsed), 200);
+    const answer = `${statusLine}${said ? `: ${said}` : ''}`;
     if (!RETRYABLE_STATUS(res.status)) throw new BmcError(this.describe(method, path, answer), false);
     const retryAfter = Number(res.headers.get('retry-after'));
     throw new BusyError(this.describe(method, path, answer), Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : 0);

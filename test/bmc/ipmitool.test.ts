@@ -94,6 +94,77 @@ test('the password travels in the environment, never on the command line', async
   expect(env).toBe('ENV: Very-Secret');
 });
 
+test('ipmitool gets a minimal environment, none of the worker\'s secrets', async () => {
+  const fake = path.join(dir, 'env-ipmitool');
+  const record = path.join(dir, 'env-ipmitool.env');
+  fs.writeFileSync(fake, `#!/bin/sh\nenv > ${record}\necho "Chassis Power is on"\n`, { mode: 0o755 });
+  const saved = { ...process.env };
+  process.env.DATABASE_URL = 'postgres://introspector:Db-Secret@db/introspector';
+  process.env.S3_SECRET_KEY = 'S3-Secret';
+  try {
+    const bmc = new IpmitoolDriver(
+      { ipmi_address: '192.0.2.1', ipmi_port: 623, ipmi_username: 'admin', ipmi_password: 'Very-Secret' },
+      { nodeId: 'n', defaultCipherSuite: 3, ipmitoolPath: fake },
+    );
+    expect(await bmc.powerStatus()).toBe('power on');
+  } finally {
+    process.env = saved;
+  }
+  const env = Object.fromEntries(
+    fs
+      .readFileSync(record, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+  // what the shell itself sets
+  for (const own of ['PWD', 'SHLVL', '_', 'OLDPWD']) delete env[own];
+  expect(env).toEqual({ PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', IPMI_PASSWORD: 'Very-Secret' });
+});
+
+describe('what a failure says', () => {
+  /** A fake ipmitool that prints `lines` on stderr and fails; the error message's answer part. */
+  async function answerOf(name: string, lines: string[]): Promise<string> {
+    const fake = path.join(dir, name);
+    fs.writeFileSync(fake, `#!/bin/sh\ncat >&2 <<'EOF'\n${lines.join('\n')}\nEOF\nexit 1\n`, { mode: 0o755 });
+    const bmc = new IpmitoolDriver(
+      { ipmi_address: '192.0.2.1', ipmi_port: 623, ipmi_username: 'admin', ipmi_password: 'Very-Secret' },
+      { nodeId: 'n8', defaultCipherSuite: 3, ipmitoolPath: fake, attempts: 1 },
+    );
+    const err = await bmc.powerStatus().catch((e) => e);
+    expect(err).toBeInstanceOf(BmcError);
+    const prefix = 'node n8: ipmitool power status against 192.0.2.1:623 failed: ';
+    expect(err.message.startsWith(prefix)).toBe(true);
+    expect(err.message.endsWith(' (after 1 attempts)')).toBe(true);
+    return err.message.slice(prefix.length, -' (after 1 attempts)'.length);
+  }
+
+  const long = (what: string) => `${what} ${'y'.repeat(400)}`;
+
+  test('the last 3 meaningful lines, each cut to 160 characters, control characters and the password gone', async () => {
+    const answer = await answerOf('chatty-ipmitool', [
+      ...[1, 2, 3, 4, 5].map((i) => long(`noise ${i}`)),
+      'Error: Unable to get Chassis Power Status',
+      '',
+      '> RAKP 2 message: password Very-Secret\x1b[31m rejected\t',
+      long('Unable to establish IPMI v2 / RMCP+ session'),
+    ]);
+    expect(answer.split(' | ')).toEqual([
+      'Error: Unable to get Chassis Power Status',
+      'RAKP 2 message: password ****** [31m rejected',
+      `${long('Unable to establish IPMI v2 / RMCP+ session').slice(0, 159)}…`,
+    ]);
+  });
+
+  test('at most 300 characters in all, keeping the end, where ipmitool says why', async () => {
+    const answer = await answerOf('long-ipmitool', [long('first'), long('second'), long('third'), 'Unable to establish IPMI v2 / RMCP+ session']);
+    expect(answer.length).toBe(300);
+    expect(answer.startsWith('…')).toBe(true);
+    expect(answer).not.toContain('first');
+    expect(answer.endsWith(`${'y'.repeat(153)}… | Unable to establish IPMI v2 / RMCP+ session`)).toBe(true);
+  });
+});
+
 test('a boot device the BMC did not take is reported, not assumed', async () => {
   const fake = path.join(dir, 'stubborn-ipmitool');
   fs.writeFileSync(fake, `#!/bin/sh\ncase "$*" in *bootparam*) echo " - Boot Device Selector : No override";; *) echo "Set Boot Device to pxe";; esac\n`, { mode: 0o755 });

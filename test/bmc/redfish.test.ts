@@ -92,15 +92,22 @@ maybe('Redfish driver', () => {
     expect(sim.bootDeviceChanges(system)).toEqual(['Pxe', 'Hdd', 'Pxe']);
   });
 
-  test('takes redfish_system_id as a full path or as the system name', async () => {
+  test('takes redfish_system_id as a full path or as the system id', async () => {
     const system = sim.systems[1];
     const byPath = driver({ redfish_system_id: `/redfish/v1/Systems/${system.id}` });
     expect(await byPath.powerStatus()).toBe('power off');
     await byPath.setBootDevice('pxe');
     expect((await systemAsEmulatorSees(system.id)).Boot.BootSourceOverrideTarget).toBe('Pxe');
-    // The emulator redirects a name to the system's id; the redirect is followed, same host.
-    const byName = driver({ redfish_system_id: system.name });
-    expect(await byName.powerStatus()).toBe('power off');
+    expect(await driver({ redfish_system_id: system.id }).powerStatus()).toBe('power off');
+  });
+
+  test('a system name the emulator redirects to the id is refused: redirects are not followed', async () => {
+    const system = sim.systems[1];
+    const err = await driver({ redfish_system_id: system.name }).powerStatus().catch((e) => e);
+    expect(err).toBeInstanceOf(BmcError);
+    expect(err.retryable).toBe(false);
+    expect(err.message).toContain(`node rack2-u11: Redfish GET /redfish/v1/Systems/${system.name} at ${sim.address} failed: HTTP 307`);
+    expect(err.message).toContain(`the BMC answered with a redirect to /redfish/v1/Systems/${system.id}; redirects are not followed`);
   });
 
   test('a wrong password fails at once, not retryable, naming node, operation and answer', async () => {
@@ -201,7 +208,7 @@ describe('Redfish driver settings', () => {
 
   test('credentials in redfish_address are refused without echoing them', () => {
     expect(() => bmcFor(info({ redfish_address: 'https://root:Very-Secret@192.0.2.10' }), { defaultCipherSuite: 3 })).toThrow(
-      /redfish_address must not carry credentials/,
+      /redfish_address: must not carry credentials/,
     );
     try {
       bmcFor(info({ redfish_address: 'https://root:Very-Secret@192.0.2.10' }), { defaultCipherSuite: 3 });
@@ -212,6 +219,15 @@ describe('Redfish driver settings', () => {
 
   test('driver_info that is not Redfish driver_info is invalid input', () => {
     expect(() => bmcFor(nodeRecord('redfish', { redfish_address: 'not a url', redfish_system_id: '1' }), { defaultCipherSuite: 3 })).toThrow(/driver_info/);
+  });
+
+  test('a system id or address that would lead elsewhere is refused before any request', () => {
+    const info = { redfish_address: 'https://192.0.2.10', redfish_system_id: '1', redfish_username: 'u', redfish_password: 'Very-Secret' };
+    const direct = (overrides: Record<string, unknown>) => () => new RedfishDriver({ ...info, ...overrides }, { nodeId: 'rf-node' });
+    expect(direct({ redfish_system_id: '//evil.example/x' })).toThrow(/^node rf-node: driver_info\.redfish_system_id: must be a system id/);
+    expect(direct({ redfish_system_id: '/redfish/v1/Systems/../../x' })).toThrow(/driver_info\.redfish_system_id/);
+    expect(direct({ redfish_address: 'https://192.0.2.10/?then=https://evil.example' })).toThrow(/driver_info\.redfish_address: must not have a query or fragment/);
+    expect(direct({ redfish_address: 'file:///etc/passwd' })).toThrow(/driver_info\.redfish_address: must be an http:\/\/ or https:\/\/ URL/);
   });
 });
 
@@ -354,6 +370,103 @@ describe('Redfish driver against stub answers', () => {
       const patch = bmc.seen.find((r) => r.method === 'PATCH')!;
       expect(JSON.parse(patch.body)).toEqual({ Boot: { BootSourceOverrideTarget: 'Pxe', BootSourceOverrideEnabled: 'Once' } });
       expect(patch.headers['content-type']).toBe('application/json');
+    } finally {
+      await bmc.close();
+    }
+  });
+
+  const BASIC = Buffer.from('root:Very-Secret').toString('base64');
+
+  test('a redirect to another host is not followed: that host gets no request, no credentials', async () => {
+    const elsewhere = await stubBmc((_req, res) => json(res, 200, SYSTEM('On')));
+    const port = new URL(elsewhere.address).port;
+    const bmc = await stubBmc((req, res) => {
+      res.writeHead(307, { Location: `http://thief:Loc-Secret@127.0.0.1:${port}${req.url}?token=Loc-Token` }).end();
+    });
+    try {
+      const err = await stubDriver(bmc.address).powerStatus().catch((e) => e);
+      expect(err).toBeInstanceOf(BmcError);
+      expect(err.retryable).toBe(false);
+      expect(err.message).toBe(
+        `node n9: Redfish GET /redfish/v1/Systems/sys1 at ${bmc.address} failed: HTTP 307 Temporary Redirect: the BMC answered with a redirect ` +
+          `to another address, http://127.0.0.1:${port}; redirects are not followed: set redfish_address and redfish_system_id to where the BMC serves the system`,
+      );
+      expect(err.message).not.toMatch(/Loc-Secret|Loc-Token|thief|Very-Secret/);
+      expect(bmc.seen).toHaveLength(1); // not retried
+      expect(elsewhere.seen).toHaveLength(0);
+    } finally {
+      await bmc.close();
+      await elsewhere.close();
+    }
+  });
+
+  test('a Reset target the BMC names elsewhere is replaced by the standard path on redfish_address', async () => {
+    const elsewhere = await stubBmc((_req, res) => res.writeHead(204).end());
+    const targets = [
+      `${elsewhere.address}/redfish/v1/Systems/sys1/Actions/ComputerSystem.Reset`,
+      `//127.0.0.1:${new URL(elsewhere.address).port}/redfish/v1/Systems/sys1/Actions/ComputerSystem.Reset`,
+      '/redfish/v1/Systems/sys1/Actions/../../../../x/ComputerSystem.Reset',
+      '/redfish/v1/Systems/sys1/Actions/ComputerSystem.Reset?redirect=elsewhere',
+      '/other/Systems/sys1/Actions/ComputerSystem.Reset',
+    ];
+    let power = 'Off';
+    let target = '';
+    const bmc = await stubBmc((req, res) => {
+      if (req.method === 'POST') {
+        power = 'On';
+        return res.writeHead(204).end();
+      }
+      const system = SYSTEM(power);
+      system.Actions['#ComputerSystem.Reset'].target = target;
+      json(res, 200, system);
+    });
+    try {
+      for (target of targets) {
+        power = 'Off';
+        await stubDriver(bmc.address).powerOn();
+      }
+      // a target of this BMC, under /redfish/v1/ (here as a full URL), is taken as named
+      target = `${bmc.address}/redfish/v1/Systems/sys1/Actions/Oem/Vendor.Reset`;
+      power = 'Off';
+      await stubDriver(bmc.address).powerOn();
+      const posts = bmc.seen.filter((r) => r.method === 'POST').map((r) => r.url);
+      expect(posts).toEqual([...targets.map(() => '/redfish/v1/Systems/sys1/Actions/ComputerSystem.Reset'), '/redfish/v1/Systems/sys1/Actions/Oem/Vendor.Reset']);
+      expect(elsewhere.seen).toHaveLength(0);
+    } finally {
+      await bmc.close();
+      await elsewhere.close();
+    }
+  });
+
+  test('an error page is not copied into the message, nor is the password or the Authorization value', async () => {
+    const page = `<!DOCTYPE html><html><head><title>Error</title></head><body><h1>Internal Server Error</h1><pre>
+      request: GET /redfish/v1/Systems/sys1 Authorization: Basic ${BASIC} password=Very-Secret
+      ${'Traceback (most recent call last): ...\n'.repeat(100)}</pre></body></html>`;
+    const bmc = await stubBmc((_req, res) => {
+      res.writeHead(500, { 'Content-Type': 'text/html' });
+      res.end(page);
+    });
+    try {
+      const err = await stubDriver(bmc.address, { attempts: 2 }).powerStatus().catch((e) => e);
+      expect(err).toBeInstanceOf(BmcError);
+      expect(err.message).toBe(`node n9: Redfish GET /redfish/v1/Systems/sys1 at ${bmc.address} failed: HTTP 500 Internal Server Error (after 2 attempts)`);
+    } finally {
+      await bmc.close();
+    }
+  });
+
+  test('a Redfish error message is kept, cut short, with the password and Authorization value redacted', async () => {
+    const message = `Login as root with Very-Secret (Basic ${BASIC}) refused\r\n${'x'.repeat(500)}`;
+    const bmc = await stubBmc((_req, res) => json(res, 403, { error: { code: 'Base.1.0.InsufficientPrivilege', message } }));
+    try {
+      const err = await stubDriver(bmc.address).powerStatus().catch((e) => e);
+      expect(err).toBeInstanceOf(BmcError);
+      expect(err.retryable).toBe(false);
+      expect(err.message).toContain('HTTP 403 Forbidden: Login as root with ****** (Basic ******) refused xxx');
+      expect(err.message).not.toMatch(/Very-Secret|[\r\n]/);
+      expect(err.message).not.toContain(BASIC);
+      const said = err.message.slice(err.message.indexOf('HTTP 403 Forbidden: ') + 'HTTP 403 Forbidden: '.length);
+      expect(said.length).toBeLessThanOrEqual(200);
     } finally {
       await bmc.close();
     }

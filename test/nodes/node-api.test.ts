@@ -171,7 +171,7 @@ describeEachDatabase('node API', (db) => {
         { op: 'replace', path: '/name', value: 'api-patched' },
         { op: 'add', path: '/resource_class', value: 'large' },
         { op: 'replace', path: '/maintenance', value: true },
-        { op: 'replace', path: '/driver_info', value: { ...node.driver_info, ipmi_port: 6230 } },
+        { op: 'replace', path: '/driver_info', value: { ...node.driver_info, ipmi_cipher_suite: 17 } },
       ]);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({
@@ -180,7 +180,7 @@ describeEachDatabase('node API', (db) => {
         extra: { rack: 'r1' },
         resource_class: 'large',
         maintenance: true,
-        driver_info: { ipmi_port: 6230, ipmi_password: '******' },
+        driver_info: { ipmi_cipher_suite: 17, ipmi_password: '******' },
       });
       expect((await registry.getNodeOrThrow(node.uuid)).driver_info.ipmi_password).toBe('Very-Secret-1');
       await call('PATCH', '/v1/nodes/api-patched', [{ op: 'replace', path: '/driver_info/ipmi_password', value: 'Changed-2' }]);
@@ -210,6 +210,77 @@ describeEachDatabase('node API', (db) => {
         expect([body, res.status]).toEqual([body, 400]);
         expect(faultOf(res)).toMatch(message);
       }
+    });
+  });
+
+  describe('BMC credentials', () => {
+    test('a PATCH that moves the BMC keeps no password, and ****** with a new address is refused', async () => {
+      const node = await enroll({ name: 'api-moved', driver: 'ipmi', driver_info: IPMI });
+      const masked = await call('PATCH', '/v1/nodes/api-moved', [
+        { op: 'replace', path: '/driver_info', value: { ...node.driver_info, ipmi_address: '203.0.113.66' } },
+      ]);
+      expect(masked.status).toBe(400);
+      expect(faultOf(masked)).toMatch(/^driver_info\.ipmi_password: the BMC address changed \(driver_info\.ipmi_address\), so the password must be given again/);
+      expect((await registry.getNodeOrThrow(node.uuid)).driver_info).toMatchObject({ ipmi_address: '192.0.2.50', ipmi_password: 'Very-Secret-1' });
+
+      const moved = await call('PATCH', '/v1/nodes/api-moved', [{ op: 'replace', path: '/driver_info/ipmi_address', value: '203.0.113.66' }]);
+      expect(moved.status).toBe(200);
+      expect(moved.body.driver_info).toMatchObject({ ipmi_address: '203.0.113.66', ipmi_password: '' });
+      expect((await registry.getNodeOrThrow(node.uuid)).driver_info.ipmi_password).toBe('');
+
+      const given = await call('PATCH', '/v1/nodes/api-moved', [
+        { op: 'replace', path: '/driver_info/ipmi_port', value: 6230 },
+        { op: 'replace', path: '/driver_info/ipmi_password', value: 'For-The-New-One' },
+      ]);
+      expect(given.status).toBe(200);
+      expect((await registry.getNodeOrThrow(node.uuid)).driver_info).toMatchObject({ ipmi_port: 6230, ipmi_password: 'For-The-New-One' });
+    });
+
+    test('a Redfish system id or address that could lead elsewhere is refused on enroll and on PATCH', async () => {
+      const redfish = { redfish_address: 'https://192.0.2.60', redfish_system_id: '1', redfish_username: 'root', redfish_password: 'Very-Secret-2' };
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{ redfish_system_id: '//evil.example/x' }, /^driver_info\.redfish_system_id: /],
+        [{ redfish_system_id: '/redfish/v1/Systems/../../x' }, /^driver_info\.redfish_system_id: /],
+        [{ redfish_address: 'https://root:pw@192.0.2.60' }, /^driver_info\.redfish_address: must not carry credentials/],
+        [{ redfish_address: 'https://192.0.2.60/?x=1' }, /^driver_info\.redfish_address: must not have a query or fragment/],
+      ];
+      for (const [overrides, message] of cases) {
+        const res = await call('POST', '/v1/nodes', { driver: 'redfish', driver_info: { ...redfish, ...overrides } });
+        expect([overrides, res.status]).toEqual([overrides, 400]);
+        expect(faultOf(res)).toMatch(message);
+      }
+      await enroll({ name: 'api-redfish', driver: 'redfish', driver_info: redfish });
+      const res = await call('PATCH', '/v1/nodes/api-redfish', [{ op: 'replace', path: '/driver_info/redfish_system_id', value: '//evil.example/x' }]);
+      expect(res.status).toBe(400);
+      expect(faultOf(res)).toMatch(/^driver_info\.redfish_system_id: /);
+    });
+  });
+
+  describe('JSON Patch limits', () => {
+    test('a pointer of 40 "/" then "~" is answered at once', async () => {
+      await enroll({ name: 'api-pointer', driver: 'fake' });
+      const started = Date.now();
+      const res = await call('PATCH', '/v1/nodes/api-pointer', [{ op: 'add', path: `${'/'.repeat(40)}~`, value: 1 }]);
+      expect(res.status).toBe(400);
+      expect(faultOf(res)).toMatch(/^0\.path: must be a JSON pointer like \/properties\/memory_mb/);
+      expect(Date.now() - started).toBeLessThan(2000);
+    });
+
+    test('prototype keys, long pointers and long patches answer 400 naming the path or field', async () => {
+      await enroll({ name: 'api-limits', driver: 'fake' });
+      const cases: [unknown, RegExp][] = [
+        [[{ op: 'add', path: '/extra/__proto__', value: { polluted: true } }], /^patch\[0\] add \/extra\/__proto__: "__proto__" is not allowed as a key$/],
+        [[{ op: 'add', path: '/properties/a/constructor', value: 1 }], /"constructor" is not allowed as a key/],
+        [[{ op: 'add', path: `/extra/${'k'.repeat(1100)}`, value: 1 }], /^0\.path: must be a JSON pointer of at most 1024 characters$/],
+        [Array.from({ length: 101 }, (_, i) => ({ op: 'add', path: `/extra/k${i}`, value: i })), /^\(body\): a patch may have at most 100 operations$/],
+      ];
+      for (const [body, message] of cases) {
+        const res = await call('PATCH', '/v1/nodes/api-limits', body);
+        expect([message, res.status]).toEqual([message, 400]);
+        expect(faultOf(res)).toMatch(message);
+      }
+      expect(({} as any).polluted).toBeUndefined();
+      expect((await call('GET', '/v1/nodes/api-limits')).body.extra).toEqual({});
     });
   });
 
