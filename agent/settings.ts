@@ -2,6 +2,7 @@
 // (the ironic-python-agent parameters a PXE/iPXE config passes to a ramdisk).
 
 import net from 'node:net';
+import { bootMac } from '../common/mac';
 import { COLLECTOR_NAMES, isCollectorName } from './collectors';
 
 export class SettingsError extends Error {
@@ -67,17 +68,6 @@ export function parseKernelCmdline(text: string): Record<string, string> {
     params[key] = token.slice(eq + 1).replace(/"/g, '');
   }
   return params;
-}
-
-/**
- * A MAC in PXELINUX BOOTIF form (01-aa-bb-cc-dd-ee-ff: ARP type 1 + MAC) or
- * plain (aa:bb:cc:dd:ee:ff, aa-bb-...) to lowercase aa:bb:cc:dd:ee:ff.
- */
-export function normalizeMac(raw: string): string | null {
-  const groups = raw.trim().toLowerCase().split(/[-:]/);
-  const mac = groups.length === 7 && groups[0] === '01' ? groups.slice(1) : groups;
-  if (mac.length !== 6 || !mac.every((g) => /^[0-9a-f]{2}$/.test(g))) return null;
-  return mac.join(':');
 }
 
 function pick(
@@ -154,7 +144,7 @@ export function resolveSettings({ flags, env, cmdline }: ResolveInput): Settings
   const boot = pick(flags.bootif, undefined, kernelParams[CMDLINE.bootif]);
   let bootif: string | null = null;
   if (boot.value !== undefined) {
-    bootif = normalizeMac(boot.value);
+    bootif = bootMac(boot.value);
     if (!bootif) {
       if (boot.source === 'flag') throw new SettingsError(`--bootif is not a MAC address: ${boot.value}`);
       warnings.push(`ignoring BOOTIF that is not a MAC address: ${boot.value}`);

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import type { Config } from '../common/config';
 import { InvalidInputError } from '../common/errors';
-import { normalizeMac } from '../common/mac';
+import { bootMac } from '../common/mac';
 import type { NodeRegistry } from '../nodes';
 
 // The iPXE boot service: the firmware of a server set to PXE chains to /boot.ipxe, which
@@ -39,7 +39,7 @@ export function bootRoutes(config: Config, registry: NodeRegistry): Router {
   });
   router.get('/boot/:script', async (req, res) => {
     const script = req.params.script;
-    const mac = script.endsWith('.ipxe') ? normalizeMac(script.slice(0, -'.ipxe'.length)) : null;
+    const mac = script.endsWith('.ipxe') ? bootMac(script.slice(0, -'.ipxe'.length)) : null;
     if (!mac) throw new InvalidInputError('mac: the script name must be a MAC address followed by .ipxe, like 52-54-00-12-34-56.ipxe');
     const base = baseUrl(req);
     const [port] = await registry.listPorts(undefined, { address: mac, limit: 1 });

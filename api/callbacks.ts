@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Config } from '../common/config';
 import { ConflictError, ForbiddenError } from '../common/errors';
 import { IntrospectionDataSchema, RamdiskErrorSchema } from '../common/inventory';
-import { normalizeMac } from '../common/mac';
+import { bootMac } from '../common/mac';
 import { parseInput } from '../common/validation';
 import { objectNames, type ObjectStore } from '../activities/storage';
 import type { NodeRegistry } from '../nodes';
@@ -34,7 +34,7 @@ const MASK = '******';
 
 function identityOf(body: Identity): AgentIdentity {
   const macs = [...(body.inventory?.interfaces ?? []).map((i) => i.mac_address), body.boot_interface]
-    .map((mac) => (mac ? normalizeMac(mac) : null))
+    .map((mac) => (mac ? bootMac(mac) : null))
     .filter((m): m is string => m !== null);
   const bmcAddresses = [body.inventory?.bmc_address, body.inventory?.bmc_v6address].filter((a): a is string => !!a);
   return { macs: [...new Set(macs)], bmcAddresses };

@@ -4,7 +4,7 @@
 // can read it), else nobody. Passwords never come from argv and are never printed.
 
 import fs from 'node:fs';
-import path from 'node:path';
+import { adminPasswordFile } from '../common/config';
 
 export const USERNAME_ENV = 'INTROSPECTOR_USERNAME';
 export const PASSWORD_ENV = 'INTROSPECTOR_PASSWORD';
@@ -26,10 +26,6 @@ export class CredentialsError extends Error {
   }
 }
 
-/** Where `npm start` keeps the password of admin (its default data dir is ./data). */
-export function adminPasswordFile(env: Env): string {
-  return path.resolve(env.INTROSPECTOR_DATA_DIR ?? 'data', 'admin-password');
-}
 
 export function resolveCredentials(env: Env): Credentials | null {
   const username = env[USERNAME_ENV];

@@ -2,6 +2,7 @@
 // commander print "option '--concurrency <n>' argument '0' is invalid. <why>",
 // which names the flag.
 
+import { normalizeMac } from '../common/mac';
 import { InvalidArgumentError } from 'commander';
 
 export function positiveInt(value: string): number {
@@ -36,12 +37,11 @@ export function tcpPort(value: string): number {
   return n;
 }
 
-const MAC_RE = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;
-
 /** Repeatable --mac: checked and normalised to lower case with colons. */
 export function collectMac(value: string, previous: string[] | undefined): string[] {
-  if (!MAC_RE.test(value)) throw new InvalidArgumentError('It must be a MAC address like 52:54:00:12:34:56.');
-  return [...(previous ?? []), value.toLowerCase().replace(/-/g, ':')];
+  const mac = normalizeMac(value);
+  if (!mac) throw new InvalidArgumentError('It must be a MAC address like 52:54:00:12:34:56.');
+  return [...(previous ?? []), mac];
 }
 
 /**

@@ -3,13 +3,15 @@ import path from 'node:path';
 import { z } from 'zod';
 import { describeZodError } from './validation';
 
+const DEFAULT_DATA_DIR = 'data';
+
 const port = z.coerce.number().int().min(1).max(65535);
 /** 0 picks a free port (tests). */
 const listenPort = z.coerce.number().int().min(0).max(65535);
 
 // Every setting comes from the environment, with embedded defaults good for one machine.
 const ConfigSchema = z.object({
-  INTROSPECTOR_DATA_DIR: z.string().default(path.resolve('data')),
+  INTROSPECTOR_DATA_DIR: z.string().default(path.resolve(DEFAULT_DATA_DIR)),
   INTROSPECTOR_TOOLS_DIR: z.string().default(path.join(os.homedir(), '.cache', 'introspector', 'bin')),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -86,7 +88,10 @@ export function htpasswdFile(config: Config): string {
   return config.HTPASSWD_FILE ?? path.join(config.INTROSPECTOR_DATA_DIR, 'htpasswd');
 }
 
-/** Where the password of the user admin is kept when Introspector created it (mode 0600). */
-export function adminPasswordFile(config: Config): string {
-  return path.join(config.INTROSPECTOR_DATA_DIR, 'admin-password');
+/**
+ * Where the password of the user admin is kept (mode 0600), for the clients on this host.
+ * Takes the environment, not a Config: the CLI reads it without the services' settings.
+ */
+export function adminPasswordFile(env: { INTROSPECTOR_DATA_DIR?: string }): string {
+  return path.join(path.resolve(env.INTROSPECTOR_DATA_DIR ?? DEFAULT_DATA_DIR), 'admin-password');
 }

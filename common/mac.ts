@@ -1,15 +1,32 @@
-// MAC addresses as Introspector stores and compares them: lower-case aa:bb:cc:dd:ee:ff.
+// MAC addresses as Introspector stores and compares them: lower-case aa:bb:cc:dd:ee:ff. The one
+// place that reads MACs from outside (API bodies, boot script names, agent data, LLDP, the CLI).
 
-const HEX = new Set('0123456789abcdef');
+const SEPARATED = /^([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})$/i;
+const CISCO = /^([0-9a-f]{4})\.([0-9a-f]{4})\.([0-9a-f]{4})$/i;
+const BARE = /^[0-9a-f]{12}$/i;
+/** PXELINUX's BOOTIF: ARP type 1, then the MAC. */
+const BOOTIF = /^01-([0-9a-f]{2}(?:-[0-9a-f]{2}){5})$/i;
 
 /**
- * aa:bb:cc:dd:ee:ff, AA-BB-..., or PXELINUX's BOOTIF form 01-aa-bb-cc-dd-ee-ff (ARP type 1 +
- * MAC) to aa:bb:cc:dd:ee:ff; null for anything else (no regex: the input is from outside).
+ * Colon or dash separated, Cisco dotted (aabb.ccdd.eeff) or bare 12-hex MACs to aa:bb:cc:dd:ee:ff;
+ * null for anything else. (Anchored patterns of fixed-width groups: no backtracking.)
  */
-export function normalizeMac(raw: unknown): string | null {
-  if (typeof raw !== 'string' || raw.length > 20) return null;
-  const groups = raw.trim().toLowerCase().split(/[-:]/);
-  const mac = groups.length === 7 && groups[0] === '01' ? groups.slice(1) : groups;
-  if (mac.length !== 6 || !mac.every((g) => g.length === 2 && HEX.has(g[0]) && HEX.has(g[1]))) return null;
-  return mac.join(':');
+export function normalizeMac(value: unknown): string | null {
+  if (typeof value !== 'string' || value.length > 32) return null;
+  const v = value.trim();
+  const hex = SEPARATED.exec(v)?.slice(1).join('') ?? CISCO.exec(v)?.slice(1).join('') ?? (BARE.test(v) ? v : null);
+  return hex === null ? null : hex.toLowerCase().match(/../g)!.join(':');
+}
+
+/** A MAC as a PXE boot names it: BOOTIF form (01-aa-bb-cc-dd-ee-ff) or any form normalizeMac reads. */
+export function bootMac(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const bootif = BOOTIF.exec(value.trim());
+  return normalizeMac(bootif ? bootif[1] : value);
+}
+
+/** Six bytes as a MAC; null if not exactly six. */
+export function bytesToMac(bytes: Uint8Array): string | null {
+  if (bytes.length !== 6) return null;
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(':');
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizeMac } from '../common/mac';
 import { ProvisionStateSchema } from './provision-states';
 
 // What the registry accepts from outside: nodes, their driver_info, ports, traits and list filters.
@@ -128,11 +129,11 @@ export const TraitListSchema = z
   .max(MAX_TRAITS)
   .transform((traits) => [...new Set(traits)].sort());
 
-const MAC_RE = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;
-export const MacSchema = z
-  .string()
-  .regex(MAC_RE, 'must be a MAC address like 52:54:00:12:34:56')
-  .transform((mac) => mac.toLowerCase().replace(/-/g, ':'));
+export const MacSchema = z.string().transform((value, ctx) => {
+  const mac = normalizeMac(value);
+  if (mac === null) ctx.addIssue({ code: 'custom', message: 'must be a MAC address like 52:54:00:12:34:56' });
+  return mac ?? z.NEVER;
+});
 
 export const PortCreateSchema = z.strictObject({
   node_uuid: z.string().min(1),
@@ -143,9 +144,6 @@ export const PortCreateSchema = z.strictObject({
 });
 export type PortCreate = z.infer<typeof PortCreateSchema>;
 
-export function normalizeMac(mac: string): string | null {
-  return MAC_RE.test(mac) ? mac.toLowerCase().replace(/-/g, ':') : null;
-}
 
 export const MAX_PAGE = 1000;
 const page = {

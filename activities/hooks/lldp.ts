@@ -1,4 +1,4 @@
-import { bytesToMac } from './mac';
+import { bytesToMac } from '../../common/mac';
 
 // LLDP TLV decoding (IEEE 802.1AB, plus the 802.1Q and 802.3 organizationally
 // specific TLVs ironic-inspector understands). The agent reports each TLV as

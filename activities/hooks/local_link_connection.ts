@@ -1,6 +1,6 @@
 import { allInterfaces, inventoryInterfaces, requireInventory } from './helpers';
 import { LLDP_TLV, decodeChassisId, decodePortId, decodeString, hexToBytes } from './lldp';
-import { normalizeMac } from './mac';
+import { normalizeMac } from '../../common/mac';
 import type { PortSpec, ProcessingHook } from './types';
 
 /** From lldp_basic's output, when present. switch_id must be a MAC (ironic's rule). */

@@ -1,6 +1,6 @@
 import type { Inventory } from '../../common/inventory';
 import { allInterfaces, inventoryInterfaces, requireInventory, type ProcessedInterfaces } from './helpers';
-import { normalizeMac } from './mac';
+import { bootMac, normalizeMac } from '../../common/mac';
 import { HookError, type HookContext, type PortSpec, type ProcessingHook } from './types';
 
 function isLoopback(name: string, ip: string | null): boolean {
@@ -23,8 +23,7 @@ export function getPxeMac(data: HookContext['data'], inventory: Inventory): stri
   const fromValue = (value: unknown): string | null => {
     if (typeof value !== 'string' || !value.trim()) return null;
     const v = value.trim();
-    const pxelinux = /^01-((?:[0-9a-f]{2}-){5}[0-9a-f]{2})$/i.exec(v);
-    const mac = normalizeMac(pxelinux ? pxelinux[1] : v);
+    const mac = bootMac(v);
     if (mac) return mac;
     const byName = interfaces.find((i) => i.name === v);
     return byName ? normalizeMac(byName.mac_address) : null;

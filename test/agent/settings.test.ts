@@ -1,4 +1,4 @@
-import { SettingsError, normalizeMac, parseKernelCmdline, resolveSettings } from '../../agent/settings';
+import { SettingsError, parseKernelCmdline, resolveSettings } from '../../agent/settings';
 
 const CMDLINE =
   'BOOT_IMAGE=/vmlinuz root=/dev/ram0 ipa-inspection-callback-url=http://10.0.0.1:5050/v1/continue ' +
@@ -17,16 +17,6 @@ describe('kernel command line', () => {
     });
     expect(parseKernelCmdline('')).toEqual({});
     expect(parseKernelCmdline('a=1 a=2\n')).toEqual({ a: '2' });
-  });
-
-  test('BOOTIF forms', () => {
-    expect(normalizeMac('01-52-54-00-AB-CD-EF')).toBe('52:54:00:ab:cd:ef');
-    expect(normalizeMac('52-54-00-ab-cd-ef')).toBe('52:54:00:ab:cd:ef');
-    expect(normalizeMac('52:54:00:AB:CD:EF')).toBe('52:54:00:ab:cd:ef');
-    expect(normalizeMac('52-54-00-ab-cd')).toBeNull();
-    expect(normalizeMac('02-52-54-00-ab-cd-ef')).toBeNull();
-    expect(normalizeMac('zz:54:00:ab:cd:ef')).toBeNull();
-    expect(normalizeMac('')).toBeNull();
   });
 });
 

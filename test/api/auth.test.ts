@@ -82,11 +82,11 @@ describe('the authentication middleware', () => {
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
   const call = (method: string, p: string, headers: Record<string, string> = {}, body?: string) =>
-    fetch(`${url}${p}`, { method, headers, body }).then(async (r) => ({ status: r.status, headers: r.headers, body: await r.json() }));
+    fetch(`${url}${p}`, { method, headers, body }).then(async (r) => ({ status: r.status, headers: r.headers, body: (await r.json()) as any }));
 
   test('routes before it stay open; after it, no or wrong credentials are 401 with a Basic challenge', async () => {
     expect((await call('GET', '/open')).status).toBe(200);
-    for (const headers of [{}, { authorization: basic('admin', 'nope') }, { authorization: basic('ghost', 'admin-pw') }, { authorization: 'Bearer x' }, { authorization: `Basic ${'A'.repeat(2000)}` }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: basic('admin', 'nope') }, { authorization: basic('ghost', 'admin-pw') }, { authorization: 'Bearer x' }, { authorization: `Basic ${'A'.repeat(2000)}` }]) {
       const res = await call('GET', '/thing', headers);
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Basic realm="introspector", charset="UTF-8"');

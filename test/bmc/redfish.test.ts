@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BmcError, bmcFor } from '../../activities/bmc';
 import { RedfishDriver, type RedfishOptions } from '../../activities/bmc/redfish';
-import type { NodeRecord } from '../../nodes';
+import { nodeRecord } from '../support/records';
 import { freePort, installRedfishEmulator, RedfishSim } from '../../sim/redfish';
 
 // The Redfish driver against a real Redfish BMC emulator (sushy-tools' sushy-emulator with its
@@ -159,29 +159,6 @@ maybe('Redfish driver', () => {
   });
 });
 
-function nodeRecord(driver: NodeRecord['driver'], driver_info: Record<string, unknown>): NodeRecord {
-  return {
-    uuid: '6f2a1c4e-0b8d-4e4b-9a51-7d2f3c1b0a99',
-    name: 'rf-node',
-    driver,
-    driver_info,
-    properties: {},
-    extra: {},
-    traits: [],
-    resource_class: null,
-    power_state: null,
-    provision_state: 'enroll',
-    target_provision_state: null,
-    provision_updated_at: null,
-    last_error: null,
-    maintenance: false,
-    maintenance_reason: null,
-    inspection_started_at: null,
-    inspection_finished_at: null,
-    created_at: new Date().toISOString(),
-    updated_at: null,
-  };
-}
 
 describe('Redfish driver settings', () => {
   const info = (overrides: Record<string, unknown>) =>
@@ -197,7 +174,7 @@ describe('Redfish driver settings', () => {
       }
       expect(err).toBeInstanceOf(BmcError);
       expect((err as BmcError).retryable).toBe(false);
-      expect((err as BmcError).message).toMatch(/node rf-node: driver_info.redfish_verify_ca=false .*not supported yet/);
+      expect((err as BmcError).message).toMatch(/node rack4-u02: driver_info.redfish_verify_ca=false .*not supported yet/);
     }
     expect(() => bmcFor(info({ redfish_verify_ca: '/etc/ssl/bmc-ca.pem' }), { defaultCipherSuite: 3 })).toThrow(/CA bundle path is not supported yet/);
     expect(bmcFor(info({ redfish_verify_ca: true }), { defaultCipherSuite: 3 })).toBeInstanceOf(RedfishDriver);

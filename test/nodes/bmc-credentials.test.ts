@@ -1,39 +1,17 @@
 import { InvalidInputError } from '../../common/errors';
 import { parseInput } from '../../common/validation';
 import { patchNode } from '../../nodes/node-patch';
-import type { NodeRecord } from '../../nodes/records';
 import { RedfishDriverInfoSchema } from '../../nodes/schema';
 import { SECRET_MASK } from '../../nodes/secrets';
+import type { NodeRecord } from '../../nodes/records';
+import { nodeRecord } from '../support/records';
 
 // A node's BMC password is write-only: whoever may edit the node must not be able to send the
 // stored password to a BMC of their choosing by changing the driver or the BMC's address.
 
-function nodeWith(driver: NodeRecord['driver'], driver_info: Record<string, unknown>): NodeRecord {
-  return {
-    uuid: '3c1d9a53-0f5e-4d2a-8f47-6a3b2e1c0d44',
-    name: 'rack4-u02',
-    driver,
-    driver_info,
-    properties: {},
-    extra: {},
-    traits: [],
-    resource_class: null,
-    power_state: null,
-    provision_state: 'manageable',
-    target_provision_state: null,
-    provision_updated_at: null,
-    last_error: null,
-    maintenance: false,
-    maintenance_reason: null,
-    inspection_started_at: null,
-    inspection_finished_at: null,
-    created_at: '2024-01-01T00:00:00.000Z',
-    updated_at: null,
-  };
-}
 
-const ipmi = nodeWith('ipmi', { ipmi_address: '10.0.0.5', ipmi_port: 623, ipmi_username: 'admin', ipmi_password: 'Stored-Pass-1' });
-const redfish = nodeWith('redfish', {
+const ipmi = nodeRecord('ipmi', { ipmi_address: '10.0.0.5', ipmi_port: 623, ipmi_username: 'admin', ipmi_password: 'Stored-Pass-1' });
+const redfish = nodeRecord('redfish', {
   redfish_address: 'https://10.0.0.6',
   redfish_system_id: '/redfish/v1/Systems/1',
   redfish_username: 'root',
@@ -108,7 +86,7 @@ describe('a write that points a node at another BMC', () => {
   });
 
   test('every secret goes, not only passwords', () => {
-    const fake = nodeWith('fake', { ipmi_address: '10.0.0.7', api_token: 'Stored-Token', bmc_key: 'Stored-Key', note: 'kept' });
+    const fake = nodeRecord('fake', { ipmi_address: '10.0.0.7', api_token: 'Stored-Token', bmc_key: 'Stored-Key', note: 'kept' });
     const changes = patchNode(fake, [{ op: 'replace', path: '/driver_info/ipmi_address', value: '203.0.113.9' }]);
     expect(changes.driver_info).toEqual({ ipmi_address: '203.0.113.9', note: 'kept' });
   });

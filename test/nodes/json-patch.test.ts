@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../../common/errors';
 import { applyJsonPatch, JsonPatchSchema, MAX_PATCH_OPERATIONS, MAX_POINTER_LENGTH, type JsonPatch } from '../../nodes/json-patch';
 import { patchNode } from '../../nodes/node-patch';
-import type { NodeRecord } from '../../nodes/records';
+import { nodeRecord } from '../support/records';
 import { SECRET_MASK } from '../../nodes/secrets';
 
 describe('JSON Patch (RFC 6902: add, replace, remove)', () => {
@@ -103,27 +103,15 @@ describe('JSON Patch (RFC 6902: add, replace, remove)', () => {
 });
 
 describe('an operator PATCH of a node', () => {
-  const node: NodeRecord = {
+  const node = nodeRecord('ipmi', { ipmi_address: '10.0.0.5', ipmi_port: 623, ipmi_username: 'admin', ipmi_password: 's3cret' }, {
     uuid: '0b6c3a4e-6a39-4a8e-9b0e-2f9d7c1f7d11',
     name: 'rack1-node1',
-    driver: 'ipmi',
-    driver_info: { ipmi_address: '10.0.0.5', ipmi_port: 623, ipmi_username: 'admin', ipmi_password: 's3cret' },
     properties: { memory_mb: 1024, capabilities: 'boot_mode:uefi' },
     extra: { rack: 1 },
     traits: ['CUSTOM_A'],
     resource_class: 'baremetal',
-    power_state: null,
-    provision_state: 'manageable',
-    target_provision_state: null,
-    provision_updated_at: null,
-    last_error: null,
-    maintenance: false,
-    maintenance_reason: null,
-    inspection_started_at: null,
-    inspection_finished_at: null,
-    created_at: '2024-01-01T00:00:00.000Z',
-    updated_at: null,
-  };
+  });
+
 
   test('changes only the fields it touches', () => {
     expect(
