@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { htpasswdFile, type Config } from '../../common/config';
 import { ForbiddenError, UnauthorizedError } from '../../common/errors';
 import { Htpasswd } from './htpasswd';
@@ -14,6 +14,9 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const REALM = 'Basic realm="introspector", charset="UTF-8"';
 const CACHE_TTL_MS = 5 * 60 * 1000;
 const CACHE_MAX = 1000;
+/** Wrong passwords a client address may try per window before it waits (bcrypt is slow on purpose). */
+const MAX_FAILURES = 20;
+const FAILURE_WINDOW_MS = 60 * 1000;
 
 export const isWrite = (req: Request) => !READ_METHODS.has(req.method);
 
@@ -42,6 +45,7 @@ export class Authenticator {
   /** Verified credentials, so that bcrypt runs once per client and not once per request. */
   private readonly verified = new Map<string, { caller: Caller; expires: number; generation: number }>();
   private readonly cacheKey = randomBytes(32);
+  private readonly failures = new Map<string, { count: number; since: number }>();
 
   constructor(config: Config) {
     if (config.AUTH_STRATEGY === 'http_basic') this.htpasswd = new Htpasswd(htpasswdFile(config));
@@ -52,7 +56,9 @@ export class Authenticator {
   middleware(): RequestHandler {
     return async (req, res, next) => {
       try {
-        const caller = await this.identify(req.get('authorization'));
+        const client = req.socket.remoteAddress ?? '';
+        this.refuseGuessing(client, res);
+        const caller = await this.identify(req.get('authorization'), client);
         if (!caller) {
           res.set('WWW-Authenticate', REALM);
           throw new UnauthorizedError('authentication required: HTTP basic credentials of an Introspector user');
@@ -66,7 +72,29 @@ export class Authenticator {
     };
   }
 
-  private async identify(header: string | undefined): Promise<Caller | undefined> {
+  /** A client that keeps guessing waits out the window, without costing a bcrypt run per guess. */
+  private refuseGuessing(client: string, res: Response): void {
+    const seen = this.failures.get(client);
+    if (!seen || seen.count < MAX_FAILURES) return;
+    const waitMs = seen.since + FAILURE_WINDOW_MS - Date.now();
+    if (waitMs <= 0) {
+      this.failures.delete(client);
+      return;
+    }
+    res.set('Retry-After', String(Math.ceil(waitMs / 1000)));
+    throw Object.assign(new Error(`too many wrong credentials from ${client}; try again in ${Math.ceil(waitMs / 1000)} s`), { status: 429 });
+  }
+
+  private recordFailure(client: string): void {
+    const seen = this.failures.get(client);
+    if (seen && Date.now() - seen.since < FAILURE_WINDOW_MS) seen.count++;
+    else {
+      if (this.failures.size >= CACHE_MAX * 10) this.failures.clear();
+      this.failures.set(client, { count: 1, since: Date.now() });
+    }
+  }
+
+  private async identify(header: string | undefined, client: string): Promise<Caller | undefined> {
     if (!this.htpasswd) return { user: null, role: 'admin' };
     this.htpasswd.refresh();
     if (!header || header.length > 1024 || !/^basic /i.test(header)) return undefined;
@@ -77,7 +105,10 @@ export class Authenticator {
     const colon = decoded.indexOf(':');
     if (colon <= 0) return undefined;
     const user = decoded.slice(0, colon);
-    if (!(await this.htpasswd.verify(user, decoded.slice(colon + 1)))) return undefined;
+    if (!(await this.htpasswd.verify(user, decoded.slice(colon + 1)))) {
+      this.recordFailure(client);
+      return undefined;
+    }
     const caller: Caller = { user, role: this.admins.has(user) ? 'admin' : 'reader' };
     if (this.verified.size >= CACHE_MAX) this.verified.clear();
     this.verified.set(key, { caller, expires: Date.now() + CACHE_TTL_MS, generation: this.htpasswd.generation });

@@ -121,4 +121,15 @@ describe('the authentication middleware', () => {
     expect((await call('POST', '/thing', { 'content-type': 'text/plain' }, 'x=1')).status).toBe(415);
     expect((await call('GET', '/open', { origin: 'http://evil.example' })).status).toBe(200);
   });
+
+  // last: it locks this client out for a minute
+  test('a client that keeps guessing is told to wait, without a bcrypt run per guess', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) statuses.push((await call('GET', '/thing', { authorization: basic('admin', `guess-${i}`) })).status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(20);
+    const refused = await call('GET', '/thing', { authorization: basic('admin', 'admin-pw') });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.body.error.message).toMatch(/too many wrong credentials/);
+  });
 });
