@@ -19,4 +19,4 @@ export function createActivities(deps: ActivityDeps) {
 export type Activities = ReturnType<typeof createActivities>;
 
 /** The activities that talk to BMCs: they run on the rate-limited BMC task queue. */
-export const BMC_ACTIVITY_NAMES = ['setBootDevicePxe', 'bootNode', 'powerOffNode'] as const;
+export const BMC_ACTIVITY_NAMES = ['setBootDevicePxe', 'bootNode', 'powerOffNode', 'checkBmc'] as const;

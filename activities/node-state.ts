@@ -1,17 +1,32 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { introspectionRefusal } from '../nodes/provision-states';
 import type { ActivityDeps } from './deps';
+import { NODE_REFUSED } from '../workflows/definitions';
+import { classified } from './failures';
 
 export function nodeStateActivities(deps: ActivityDeps) {
   return {
-    /** Also opens the run: its fresh token reaches the ramdisk through the boot script, never through Temporal. */
+    /**
+     * Checks again, in the same write, that the node may be introspected (a queued node may have
+     * been provided or put in maintenance since it was selected): a refused node is never touched.
+     * Also opens the run: its fresh token reaches the ramdisk through the boot script, never
+     * through Temporal.
+     */
     async markInspecting(nodeUuid: string): Promise<void> {
-      await deps.registry.updateNode(nodeUuid, () => ({
-        provision_state: 'inspecting',
-        target_provision_state: 'manageable',
-        inspection_started_at: new Date().toISOString(),
-        inspection_finished_at: null,
-        last_error: null,
-      }));
-      await deps.registry.runs.open(nodeUuid);
+      await classified(async () => {
+        await deps.registry.updateNode(nodeUuid, (node) => {
+          const refusal = introspectionRefusal(node);
+          if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, NODE_REFUSED);
+          return {
+            provision_state: 'inspecting',
+            target_provision_state: 'manageable',
+            inspection_started_at: new Date().toISOString(),
+            inspection_finished_at: null,
+            last_error: null,
+          };
+        });
+        await deps.registry.runs.open(nodeUuid);
+      });
     },
 
     /**
@@ -19,8 +34,15 @@ export function nodeStateActivities(deps: ActivityDeps) {
      * failed` with the error otherwise; a node whose provision state has moved on meanwhile is left alone.
      */
     async markInspectionDone(nodeUuid: string, error: string | null): Promise<void> {
-      await deps.registry.runs.close(nodeUuid);
-      await deps.registry.finishProvision(nodeUuid, 'inspecting', { error });
+      await classified(async () => {
+        await deps.registry.runs.close(nodeUuid);
+        await deps.registry.finishProvision(nodeUuid, 'inspecting', { error });
+      });
+    },
+
+    /** Ends `manage`'s check: manageable with the power state the BMC reported, or back to enroll with why. */
+    async finishVerification(nodeUuid: string, outcome: { error: string | null; power_state?: string }): Promise<void> {
+      await classified(() => deps.registry.finishProvision(nodeUuid, 'verifying', outcome));
     },
   };
 }

@@ -1,55 +1,91 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { log } from '@temporalio/activity';
-import { InvalidInputError, NotFoundError } from '../common/errors';
-import { bmcFor, BmcError, type BmcDriver } from './bmc';
+import { Context, log } from '@temporalio/activity';
+import { bmcFor, BmcError, type BmcDriver, type PowerState } from './bmc';
 import type { ActivityDeps } from './deps';
+import { classified } from './failures';
 
-/** Runs one BMC operation, turning a permanent BMC error into a non-retryable activity failure. */
-async function withBmc<T>(deps: ActivityDeps, nodeUuid: string, op: (bmc: BmcDriver) => Promise<T>): Promise<T> {
+const POLL_MS = 1000;
+const HEARTBEAT_MS = 3000;
+
+/**
+ * Runs one BMC operation on the node's BMC, heartbeating all along: a worker that dies stops
+ * heartbeating and the operation runs again elsewhere within the heartbeat timeout; a
+ * cancellation (abort) reaches the operation between two BMC commands.
+ */
+async function withBmc<T>(deps: ActivityDeps, nodeUuid: string, op: (bmc: BmcDriver, label: string) => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
   try {
-    const node = await deps.registry.getNodeOrThrow(nodeUuid);
-    return await op(bmcFor(node, deps.bmc));
-  } catch (err) {
-    if (err instanceof BmcError && !err.retryable) throw ApplicationFailure.nonRetryable(err.message, 'BmcError');
-    // Bad driver_info or an unknown node: trying again cannot help.
-    if (err instanceof InvalidInputError || err instanceof NotFoundError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidNode');
-    throw err;
+    return await classified(async () => {
+      const node = await deps.registry.getNodeOrThrow(nodeUuid);
+      return op(bmcFor(node, deps.bmc), node.name ?? node.uuid);
+    });
+  } finally {
+    clearInterval(beat);
   }
 }
 
-async function recordPower(deps: ActivityDeps, nodeUuid: string, power_state: string): Promise<void> {
+/** Polls the BMC until it reports `target`: ipmitool returns before the chassis has changed. */
+async function confirmPower(bmc: BmcDriver, label: string, target: PowerState, timeoutMs: number): Promise<void> {
+  const ctx = Context.current();
+  const deadline = Date.now() + timeoutMs;
+  let last: PowerState;
+  while ((last = await bmc.powerStatus()) !== target) {
+    if (Date.now() >= deadline) {
+      throw new BmcError(`node ${label}: the BMC accepted "${target}" but still reports "${last}" after ${Math.round(timeoutMs / 1000)} s; check the server's power supply and the BMC`, true);
+    }
+    await ctx.sleep(POLL_MS); // rejects when the activity is cancelled
+  }
+}
+
+async function recordPower(deps: ActivityDeps, nodeUuid: string, power_state: PowerState): Promise<void> {
   await deps.registry.updateNode(nodeUuid, () => ({ power_state }));
 }
 
 export function powerActivities(deps: ActivityDeps) {
+  const timeoutMs = deps.bmc.powerTimeoutMs ?? 120000;
   return {
+    /** Runs of before every boot armed PXE once here; kept for them. */
     async setBootDevicePxe(nodeUuid: string): Promise<void> {
       await withBmc(deps, nodeUuid, (bmc) => bmc.setBootDevice('pxe'));
       log.info('boot device set to PXE', { nodeUuid });
     },
 
-    /** Boots the node into the ramdisk: a power cycle when it is on, power on when it is off. */
+    /**
+     * Boots the node into the ramdisk, as a real BMC needs it: power off and wait until it is off
+     * (when on), then arm the one-time PXE override (read back; it lasts one boot, and 60 s on
+     * IPMI), then power on and wait until it is on.
+     */
     async bootNode(nodeUuid: string): Promise<'power cycle' | 'power on'> {
-      const action = await withBmc(deps, nodeUuid, async (bmc) => {
-        if ((await bmc.powerStatus()) === 'power on') {
-          await bmc.powerCycle();
-          return 'power cycle' as const;
+      const action = await withBmc(deps, nodeUuid, async (bmc, label) => {
+        const wasOn = (await bmc.powerStatus()) === 'power on';
+        if (wasOn) {
+          await bmc.powerOff();
+          await confirmPower(bmc, label, 'power off', timeoutMs);
         }
+        await bmc.setBootDevice('pxe');
         await bmc.powerOn();
-        return 'power on' as const;
+        await confirmPower(bmc, label, 'power on', timeoutMs);
+        return wasOn ? ('power cycle' as const) : ('power on' as const);
       });
-      await recordPower(deps, nodeUuid, 'power on');
-      log.info('node booted', { nodeUuid, action });
+      await classified(() => recordPower(deps, nodeUuid, 'power on'));
+      log.info('node booted with a one-time PXE override', { nodeUuid, action });
       return action;
     },
 
-    /** Idempotent: a node already off is left alone. */
+    /** Idempotent: a node already off is left alone; otherwise off, and confirmed off. */
     async powerOffNode(nodeUuid: string): Promise<void> {
-      await withBmc(deps, nodeUuid, async (bmc) => {
-        if ((await bmc.powerStatus()) === 'power on') await bmc.powerOff();
+      await withBmc(deps, nodeUuid, async (bmc, label) => {
+        if ((await bmc.powerStatus()) === 'power off') return;
+        await bmc.powerOff();
+        await confirmPower(bmc, label, 'power off', timeoutMs);
       });
-      await recordPower(deps, nodeUuid, 'power off');
+      await classified(() => recordPower(deps, nodeUuid, 'power off'));
       log.info('node powered off', { nodeUuid });
+    },
+
+    /** `manage`'s check: the BMC answers a power status with the stored credentials. */
+    async checkBmc(nodeUuid: string): Promise<PowerState> {
+      return withBmc(deps, nodeUuid, (bmc) => bmc.powerStatus());
     },
   };
 }

@@ -7,6 +7,7 @@ import { HookError, type HookContext, type HookNode } from './hooks/types';
 import { runPipeline } from './hooks';
 import { applyRules } from './rules/apply';
 import { parseRule, RuleValidationError } from './rules/schema';
+import { classified } from './failures';
 import { objectNames } from './storage';
 
 export interface ProcessingSummary {
@@ -40,54 +41,56 @@ export function processingActivities(deps: ActivityDeps) {
      * `accepted` names the agent post the run accepted: it becomes the node's raw data (and its
      * logs the node's logs) first; without it, the raw data stored last is processed again.
      */
-    async processData(nodeUuid: string, accepted?: string): Promise<ProcessingSummary> {
-      if (accepted) await keepAccepted(deps, nodeUuid, accepted);
-      const raw = await deps.store.getJson(objectNames.unprocessed(nodeUuid));
-      if (raw === undefined) {
-        throw ApplicationFailure.nonRetryable(`no raw introspection data stored for node ${nodeUuid}`, 'NoData');
-      }
-      const parsed = IntrospectionDataSchema.safeParse(raw);
-      const ramdisk = RamdiskErrorSchema.safeParse(raw);
-      if (!parsed.success && ramdisk.success) {
-        // No inventory to process: only the ramdisk_error hook has anything to say.
-        throw ApplicationFailure.nonRetryable(`hook ramdisk_error: Ramdisk reported error: ${ramdisk.data.error}`, 'ProcessingError');
-      }
-      if (!parsed.success) {
-        throw ApplicationFailure.nonRetryable(`stored data is invalid: ${describeZodError(parsed.error)}`, 'InvalidData');
-      }
-      const record = await deps.registry.getNodeOrThrow(nodeUuid);
-      const node: HookNode = {
-        uuid: record.uuid,
-        name: record.name,
-        properties: record.properties,
-        extra: record.extra,
-        traits: record.traits,
-        ports: (await deps.registry.listPorts(nodeUuid)).map((p) => ({
-          address: p.address,
-          pxe_enabled: p.pxe_enabled,
-          local_link_connection: p.local_link_connection,
-          physical_network: p.physical_network,
-        })),
-      };
-
-      let ctx: HookContext;
-      let matchedRules: string[];
-      try {
-        const { config, hookOrder } = deps.processing;
-        const result = runPipeline(parsed.data, node, config, hookOrder);
-        ctx = { ...result, node, config };
-        const rules = (await deps.registry.listRules()).map((r) => storedRule(r.uuid, r.body));
-        matchedRules = applyRules(rules, ctx).matched;
-      } catch (err) {
-        if (err instanceof HookError || err instanceof RuleValidationError) throw ApplicationFailure.nonRetryable(err.message, 'ProcessingError');
-        throw err;
-      }
-
-      for (const [name, value] of Object.entries(ctx.objects)) await deps.store.putJson(name, value);
-      await deps.store.putJson(objectNames.processed(nodeUuid), ctx.data);
-      await deps.registry.applyPatch(nodeUuid, ctx.patch);
-      log.info('introspection data processed', { nodeUuid, properties: Object.keys(ctx.patch.properties) });
-      return { properties: ctx.patch.properties, ports: ctx.patch.ports.map((p) => p.address), matchedRules };
-    },
+    processData: (nodeUuid: string, accepted?: string): Promise<ProcessingSummary> => classified(() => processData(deps, nodeUuid, accepted)),
   };
+}
+
+async function processData(deps: ActivityDeps, nodeUuid: string, accepted?: string): Promise<ProcessingSummary> {
+  if (accepted) await keepAccepted(deps, nodeUuid, accepted);
+  const raw = await deps.store.getJson(objectNames.unprocessed(nodeUuid));
+  if (raw === undefined) {
+    throw ApplicationFailure.nonRetryable(`no raw introspection data stored for node ${nodeUuid}`, 'NoData');
+  }
+  const parsed = IntrospectionDataSchema.safeParse(raw);
+  const ramdisk = RamdiskErrorSchema.safeParse(raw);
+  if (!parsed.success && ramdisk.success) {
+    // No inventory to process: only the ramdisk_error hook has anything to say.
+    throw ApplicationFailure.nonRetryable(`hook ramdisk_error: Ramdisk reported error: ${ramdisk.data.error}`, 'ProcessingError');
+  }
+  if (!parsed.success) {
+    throw ApplicationFailure.nonRetryable(`stored data is invalid: ${describeZodError(parsed.error)}`, 'InvalidData');
+  }
+  const record = await deps.registry.getNodeOrThrow(nodeUuid);
+  const node: HookNode = {
+    uuid: record.uuid,
+    name: record.name,
+    properties: record.properties,
+    extra: record.extra,
+    traits: record.traits,
+    ports: (await deps.registry.listPorts(nodeUuid)).map((p) => ({
+      address: p.address,
+      pxe_enabled: p.pxe_enabled,
+      local_link_connection: p.local_link_connection,
+      physical_network: p.physical_network,
+    })),
+  };
+
+  let ctx: HookContext;
+  let matchedRules: string[];
+  try {
+    const { config, hookOrder } = deps.processing;
+    const result = runPipeline(parsed.data, node, config, hookOrder);
+    ctx = { ...result, node, config };
+    const rules = (await deps.registry.listRules()).map((r) => storedRule(r.uuid, r.body));
+    matchedRules = applyRules(rules, ctx).matched;
+  } catch (err) {
+    if (err instanceof HookError || err instanceof RuleValidationError) throw ApplicationFailure.nonRetryable(err.message, 'ProcessingError');
+    throw err;
+  }
+
+  for (const [name, value] of Object.entries(ctx.objects)) await deps.store.putJson(name, value);
+  await deps.store.putJson(objectNames.processed(nodeUuid), ctx.data);
+  await deps.registry.applyPatch(nodeUuid, ctx.patch);
+  log.info('introspection data processed', { nodeUuid, properties: Object.keys(ctx.patch.properties) });
+  return { properties: ctx.patch.properties, ports: ctx.patch.ports.map((p) => p.address), matchedRules };
 }

@@ -1,5 +1,5 @@
 import type { NodeRecord } from '../nodes';
-import { INTROSPECTABLE_STATES } from '../nodes/provision-states';
+import { introspectionRefusal } from '../nodes/provision-states';
 import type { BulkSelector } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
 
@@ -11,13 +11,15 @@ export interface Selection {
   refused: { uuid: string; name: string | null; reason: string }[];
 }
 
-/** Splits matched nodes into those that may be introspected and those refused (e.g. available ones). */
+/** Splits matched nodes into those that may be introspected and those refused (available, in maintenance...). */
 function screen(nodes: NodeRecord[]): Pick<Selection, 'nodes' | 'refused'> {
-  const ok = nodes.filter((n) => INTROSPECTABLE_STATES.includes(n.provision_state));
-  const refused = nodes
-    .filter((n) => !INTROSPECTABLE_STATES.includes(n.provision_state))
-    .map((n) => ({ uuid: n.uuid, name: n.name, reason: `provision state ${n.provision_state} cannot be introspected` }));
-  return { nodes: ok.map((n) => ({ uuid: n.uuid, name: n.name })), refused };
+  const out: Pick<Selection, 'nodes' | 'refused'> = { nodes: [], refused: [] };
+  for (const n of nodes) {
+    const refusal = introspectionRefusal(n);
+    if (refusal) out.refused.push({ uuid: n.uuid, name: n.name, reason: refusal.message });
+    else out.nodes.push({ uuid: n.uuid, name: n.name });
+  }
+  return out;
 }
 
 export function selectionActivities(deps: ActivityDeps) {

@@ -4,6 +4,7 @@
 // a total deadline. The run's agent token travels in the X-Agent-Token header,
 // never in the body or a log line. Clock, sleep, randomness and fetch are injectable.
 
+import { NOT_WAITING_YET } from '../common/api-types';
 import { type Logger, errorMessage, redactUrl, silentLogger } from './log';
 
 export interface DeliverOptions {
@@ -129,7 +130,9 @@ export async function deliver(url: string, payload: unknown, options: DeliverOpt
         return { ok: true, status: response.status, attempts, body: parsed };
       }
       const message = serverMessage(text);
-      if (response.status !== 429 && response.status < 500) {
+      // A run that is about to wait for the data says so: worth another try, within the deadline.
+      const notYet = response.status === 409 && message.includes(NOT_WAITING_YET);
+      if (response.status !== 429 && response.status < 500 && !notYet) {
         log.error('introspection data rejected', { status: response.status, message });
         return { ok: false, reason: 'rejected', status: response.status, message, attempts };
       }

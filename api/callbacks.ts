@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
+import { NOT_WAITING_YET } from '../common/api-types';
 import type { Config } from '../common/config';
 import { ConflictError, ForbiddenError } from '../common/errors';
 import { IntrospectionDataSchema, RamdiskErrorSchema } from '../common/inventory';
@@ -106,8 +107,9 @@ export class Callbacks {
         if (err instanceof WorkflowNotFoundError) return undefined;
         throw err;
       });
-    const waiting = description?.status.name === 'RUNNING' && description.typedSearchAttributes.get(IntrospectionStateKey) === 'waiting';
-    if (!waiting) throw new ConflictError('the introspection is not waiting for data');
+    const state = description?.status.name === 'RUNNING' ? description.typedSearchAttributes.get(IntrospectionStateKey) : undefined;
+    if (state === 'starting') throw new ConflictError(`the introspection is ${NOT_WAITING_YET}; try again shortly`);
+    if (state !== 'waiting') throw new ConflictError('the introspection is not waiting for data');
   }
 
   private async discard(objectName: string): Promise<void> {

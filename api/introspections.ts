@@ -12,7 +12,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../common/error
 import type { IntrospectionStatusBody } from '../common/api-types';
 import { objectNames, type ObjectStore } from '../activities/storage';
 import type { NodeRecord, NodeRegistry } from '../nodes';
-import { INTROSPECTABLE_STATES } from '../nodes/provision-states';
+import { introspectionRefusal } from '../nodes/provision-states';
 import {
   statusQuery,
   IntrospectionBulkKey,
@@ -42,12 +42,9 @@ export class Introspections {
 
   async start(ident: string): Promise<NodeRecord> {
     const node = await this.registry.getNodeOrThrow(ident);
-    if (node.maintenance) throw new ConflictError(`node ${node.uuid} is in maintenance mode`);
-    if (!INTROSPECTABLE_STATES.includes(node.provision_state)) {
-      throw new InvalidInputError(
-        `Invalid provision state for introspection: "${node.provision_state}", valid states are "${INTROSPECTABLE_STATES.join('", "')}"`,
-      );
-    }
+    const refusal = introspectionRefusal(node);
+    if (refusal?.kind === 'maintenance') throw new ConflictError(`node ${node.uuid}: ${refusal.message}`);
+    if (refusal) throw new InvalidInputError(refusal.message);
     const input: IntrospectNodeInput = {
       nodeUuid: node.uuid,
       timeoutSeconds: this.config.INTROSPECTION_TIMEOUT,

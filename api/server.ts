@@ -3,7 +3,6 @@ import express from 'express';
 import { adminPasswordFile, apiHost, databaseUrl, htpasswdFile, type Config } from '../common/config';
 import { objectStoreFor } from '../common/services';
 import { connectClient } from '../common/temporal';
-import { findTool } from '../common/tools';
 import { openRegistry } from '../nodes';
 import { ensureAdminUser } from './auth/htpasswd';
 import { Authenticator, refuseBrowserWrites } from './auth/middleware';
@@ -13,6 +12,7 @@ import { errorHandler } from './errors';
 import { callbackRoutes, inspectorRoutes, inspectorVersions } from './inspector-routes';
 import { Introspections } from './introspections';
 import { nodeRoutes } from './node-routes';
+import { Verifications } from './verifications';
 
 export interface RunningApi {
   inspectorPort: number;
@@ -45,6 +45,8 @@ export async function startApi(config: Config): Promise<RunningApi> {
   await store.ensureBucket();
   const client = await connectClient(config);
   const introspections = new Introspections(client, registry, store, config);
+  const verifications = new Verifications(client, registry, config);
+  await verifications.reconcile().catch((err) => console.error(`putting right nodes left verifying or inspecting failed: ${(err as Error).message}`));
   const callbacks = callbackRoutes(config, new Callbacks(client, registry, store, config), registry);
   const separateCallback = config.CALLBACK_PORT !== undefined;
 
@@ -61,7 +63,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   nodes.use(
     nodeRoutes(registry, {
       guard: auth.middleware(),
-      bmc: { ipmitoolPath: findTool('ipmitool', config.INTROSPECTOR_TOOLS_DIR), defaultCipherSuite: config.IPMI_CIPHER_SUITE },
+      startVerification: (uuid) => verifications.start(uuid),
       startInspection: async (uuid) => {
         await introspections.start(uuid);
       },

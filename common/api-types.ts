@@ -1,4 +1,7 @@
-// Bodies of the inspector API that both the server (api/) and the CLI (cli/) handle.
+// Bodies of the inspector API that both the server (api/) and its clients (cli/, agent/) handle.
+
+/** What the callback's 409 says when the run will wait for the data in a moment: the agent tries again. */
+export const NOT_WAITING_YET = 'not waiting for data yet';
 
 /** An introspection's status, as ironic-inspector's v1 API answers it (plus `detail`). */
 export interface IntrospectionStatusBody {

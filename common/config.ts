@@ -53,6 +53,10 @@ const ConfigSchema = z.object({
   INTROSPECTION_BOOT_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
   /** BMC commands per second across all workers (PXE/DHCP and BMCs saturate in bulk). */
   BMC_COMMANDS_PER_SECOND: z.coerce.number().positive().default(20),
+  /** Least time between two commands to one BMC, seconds (Ironic's ipmi_min_command_interval). */
+  BMC_MIN_COMMAND_INTERVAL: z.coerce.number().min(0).max(60).default(1),
+  /** How long a power change may take before the BMC reports it, seconds. */
+  BMC_POWER_TIMEOUT: z.coerce.number().int().min(5).max(3600).default(120),
   BULK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
   /** Nodes a bulk run starts before it continues as new. */
   BULK_CONTINUE_AS_NEW_AFTER: z.coerce.number().int().min(1).default(500),

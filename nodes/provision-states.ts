@@ -16,6 +16,24 @@ export type ProvisionState = z.infer<typeof ProvisionStateSchema>;
 /** States from which introspection may start (ironic-inspector's): never a node that is available or deployed. */
 export const INTROSPECTABLE_STATES: readonly string[] = ['enroll', 'manageable', 'inspecting', 'inspect failed'];
 
+export interface IntrospectionRefusal {
+  kind: 'maintenance' | 'state';
+  message: string;
+}
+
+/**
+ * Why this node may not be introspected now, or null: the one rule for the API, bulk
+ * selection and the run itself (which checks again when it starts, however long it queued).
+ */
+export function introspectionRefusal(node: { provision_state: string; maintenance: boolean }): IntrospectionRefusal | null {
+  if (node.maintenance) return { kind: 'maintenance', message: 'the node is in maintenance mode' };
+  if (INTROSPECTABLE_STATES.includes(node.provision_state)) return null;
+  return {
+    kind: 'state',
+    message: `Invalid provision state for introspection: "${node.provision_state}", valid states are "${INTROSPECTABLE_STATES.join('", "')}"`,
+  };
+}
+
 export const PROVISION_TARGETS = ['manage', 'provide', 'inspect'] as const;
 export const ProvisionTargetSchema = z.enum(PROVISION_TARGETS);
 export type ProvisionTarget = z.infer<typeof ProvisionTargetSchema>;

@@ -1,9 +1,9 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { BMC_ACTIVITY_NAMES, createActivities } from '../activities';
+import { bmcSettings } from '../activities/bmc';
 import { processingSettings } from '../activities/hooks/settings';
 import { databaseUrl, type Config } from '../common/config';
 import { objectStoreFor } from '../common/services';
-import { findTool } from '../common/tools';
 import { openRegistry } from '../nodes';
 import { bmcTaskQueue } from '../workflows/definitions';
 
@@ -27,7 +27,7 @@ export async function createWorkers(config: Config): Promise<Workers> {
   const activities = createActivities({
     registry,
     store,
-    bmc: { ipmitoolPath: findTool('ipmitool', config.INTROSPECTOR_TOOLS_DIR), defaultCipherSuite: config.IPMI_CIPHER_SUITE },
+    bmc: bmcSettings(config),
     processing,
   });
   const bmcNames = new Set<string>(BMC_ACTIVITY_NAMES);

@@ -3,6 +3,8 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  ParentClosePolicy,
+  patched,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -17,13 +19,16 @@ import {
   IntrospectionNodeKey,
   IntrospectionStateKey,
   introspectionWorkflowId,
+  NODE_REFUSED,
   type BulkInput,
   type BulkProgress,
   type NodeOutcome,
 } from './definitions';
 import { introspectNode } from './introspect-node';
-import { errorMessage } from './status';
+import { errorMessage, failureType } from './status';
 
+/** Marks bulk runs whose children are cancelled (and so power off) when the bulk run closes. */
+const CHILDREN_CANCELLED_WITH_PARENT = 'bulk-children-request-cancel';
 
 const MAX_ERROR_LENGTH = 500;
 
@@ -94,6 +99,8 @@ export async function bulkIntrospection(input: BulkInput): Promise<BulkProgress>
     try {
       const child = await startChild(introspectNode, {
         workflowId: introspectionWorkflowId(node.uuid),
+        // A bulk run that is terminated or fails still gets its running nodes powered off.
+        ...(patched(CHILDREN_CANCELLED_WITH_PARENT) ? { parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL } : {}),
         args: [{ nodeUuid: node.uuid, timeoutSeconds: options.nodeTimeoutSeconds, bootTimeoutSeconds: options.bootTimeoutSeconds, bootAttempts: options.bootAttempts }],
         typedSearchAttributes: [
           { key: IntrospectionNodeKey, value: node.uuid },
@@ -103,7 +110,8 @@ export async function bulkIntrospection(input: BulkInput): Promise<BulkProgress>
       });
       child.result().then(
         () => settle(outcome, 'finished', null),
-        (err) => settle(outcome, 'failed', errorMessage(err)),
+        // A node provided or put in maintenance while it queued is skipped, never rebooted.
+        (err) => settle(outcome, failureType(err) === NODE_REFUSED ? 'skipped' : 'failed', errorMessage(err)),
       );
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) settle(outcome, 'skipped', 'already being introspected');

@@ -31,6 +31,11 @@ export interface IntrospectNodeInput {
 
 export const introspectionWorkflowId = (nodeUuid: string) => `introspection-${nodeUuid}`;
 
+export const verificationWorkflowId = (nodeUuid: string) => `verify-${nodeUuid}`;
+
+/** The failure type of a run whose node may not be introspected (any more): it ends, the node untouched. */
+export const NODE_REFUSED = 'NodeRefused';
+
 export const statusQuery = defineQuery<IntrospectionStatus>('status');
 /** The API delivers the agent's data (already stored in S3) by naming its object. */
 export const deliverDataUpdate = defineUpdate<void, [{ objectName: string }]>('deliverData');

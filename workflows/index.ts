@@ -1,3 +1,4 @@
 export { introspectNode } from './introspect-node';
 export { reapplyNode } from './reapply-node';
 export { bulkIntrospection } from './bulk-introspection';
+export { verifyBmc } from './verify-bmc';

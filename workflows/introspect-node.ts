@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -6,27 +7,38 @@ import {
   patched,
   setHandler,
 } from '@temporalio/workflow';
-import { bmcActivities, processing, registry } from './activities';
-import { errorMessage, newStatus, publishState } from './status';
-import {
-  deliverDataUpdate,
-  statusQuery,
-  type IntrospectionState,
-  type IntrospectionStatus,
-  type IntrospectNodeInput,
-} from './definitions';
+import { bmcActivities, processingToTheEnd, registry } from './activities';
+import { deliverDataUpdate, NODE_REFUSED, statusQuery, type IntrospectionState, type IntrospectionStatus, type IntrospectNodeInput } from './definitions';
+import { introspectNodeV1 } from './legacy/introspect-node-v1';
+import { errorMessage, failureType, newStatus, publishState } from './status';
+
+/** Marks runs started by this version; earlier runs replay in introspectNodeV1. */
+const PXE_EVERY_BOOT = 'introspect-node-v2-pxe-every-boot';
 
 /**
- * Introspects one node: PXE boot → wait for the agent → process → store → power off.
- * Any failure, timeout or abort still powers the node off and leaves a clear error.
+ * Introspects one node: check it may be → for each boot attempt: wait for the agent from
+ * before the power-on, arm PXE and power on (confirmed) → process → power off → finished.
+ * Any failure, timeout or abort still powers the node off (as the last BMC command) and leaves a
+ * clear error naming the step; a node that may not be introspected is never touched.
  */
 export async function introspectNode(input: IntrospectNodeInput): Promise<IntrospectionStatus> {
+  if (!patched(PXE_EVERY_BOOT)) return introspectNodeV1(input);
   const { nodeUuid } = input;
-  const bmc = bmcActivities();
+  const bmc = bmcActivities(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED);
   const status = newStatus('starting', 'starting', input.bootAttempts);
   let dataObject: string | undefined;
 
   const setState = (state: IntrospectionState, detail: string) => publishState(status, nodeUuid, state, detail);
+  /** One step of the run, shown while it runs and named in its error. */
+  const step = async <T>(state: IntrospectionState, detail: string, run: () => Promise<T>): Promise<T> => {
+    setState(state, detail);
+    try {
+      return await run();
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      throw ApplicationFailure.nonRetryable(`${detail}: ${errorMessage(err)}`, failureType(err));
+    }
+  };
 
   setHandler(statusQuery, () => status);
   setHandler(
@@ -44,17 +56,14 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
   );
 
   try {
-    setState('starting', 'marking node inspecting');
-    await registry.markInspecting(nodeUuid);
-    setState('starting', 'setting boot device to PXE');
-    await bmc.setBootDevicePxe(nodeUuid);
-
+    await step('starting', 'checking the node may be introspected and marking it inspecting', () => registry.markInspecting(nodeUuid));
     const deadline = Date.now() + input.timeoutSeconds * 1000;
     for (status.bootAttempt = 1; ; status.bootAttempt++) {
-      setState('starting', `booting into the ramdisk, boot attempt ${status.bootAttempt}/${input.bootAttempts}`);
-      await bmc.bootNode(nodeUuid);
+      const attempt = `boot attempt ${status.bootAttempt}/${input.bootAttempts}`;
+      // Waiting before the power-on: a ramdisk quicker than the BMC's answer finds its run ready.
+      await step('waiting', `arming PXE and powering on, ${attempt}`, () => bmc.bootNode(nodeUuid));
       status.poweredOnAt = new Date().toISOString();
-      setState('waiting', `waiting for agent, boot attempt ${status.bootAttempt}/${input.bootAttempts}, powered on at ${status.poweredOnAt}`);
+      setState('waiting', `waiting for agent, ${attempt}, powered on at ${status.poweredOnAt}`);
       const waitMs = Math.min(input.bootTimeoutSeconds * 1000, deadline - Date.now());
       if (await condition(() => dataObject !== undefined, Math.max(waitMs, 0))) break;
       if (status.bootAttempt >= input.bootAttempts || Date.now() >= deadline) {
@@ -65,25 +74,28 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
         );
       }
     }
-
-    setState('processing', 'running processing hooks and rules');
-    // Runs started before each agent post had a name of its own processed the one fixed name.
-    await (patched('process-accepted-object') ? processing.processData(nodeUuid, dataObject) : processing.processData(nodeUuid));
-    setState('processing', 'powering off');
-    await bmc.powerOffNode(nodeUuid);
-    await registry.markInspectionDone(nodeUuid, null);
+    await step('processing', 'running processing hooks and rules', () => processingToTheEnd.processData(nodeUuid, dataObject));
+    // Past processing the run finishes whatever comes: an abort now would only misreport it.
+    await CancellationScope.nonCancellable(async () => {
+      await step('processing', 'powering off', () => bmc.powerOffNode(nodeUuid));
+      await step('processing', 'recording the outcome', () => registry.markInspectionDone(nodeUuid, null));
+    });
     status.finishedAt = new Date().toISOString();
     setState('finished', 'finished');
     return status;
   } catch (err) {
-    const message = errorMessage(err);
-    status.error = message;
+    status.error = errorMessage(err);
+    if (failureType(err) === NODE_REFUSED) {
+      status.finishedAt = new Date().toISOString();
+      setState('error', status.error);
+      throw ApplicationFailure.nonRetryable(status.error, NODE_REFUSED);
+    }
     await CancellationScope.nonCancellable(async () => {
-      setState(isCancellation(err) ? 'aborting' : 'error', `powering off after: ${message}`);
+      setState(isCancellation(err) ? 'aborting' : 'error', `powering off after: ${status.error}`);
       try {
         await bmc.powerOffNode(nodeUuid);
       } catch (powerErr) {
-        status.error = `${message}; powering off failed too: ${errorMessage(powerErr)}`;
+        status.error = `${status.error}; powering off failed too: ${errorMessage(powerErr)}`;
       }
       await registry.markInspectionDone(nodeUuid, status.error);
     });

@@ -1,4 +1,4 @@
-import { isCancellation, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { IntrospectionNodeKey, IntrospectionStateKey, type IntrospectionState, type IntrospectionStatus } from './definitions';
 
 export function newStatus(state: IntrospectionState, detail: string, bootAttempts: number): IntrospectionStatus {
@@ -22,4 +22,13 @@ export function errorMessage(err: unknown): string {
   let e = err as { message?: string; cause?: unknown };
   while (e?.cause && (e.cause as { message?: string }).message) e = e.cause as typeof e;
   return e?.message ?? String(err);
+}
+
+/** The type of the innermost ApplicationFailure in a failure's causes (e.g. an activity's own), if any. */
+export function failureType(err: unknown): string | undefined {
+  let type: string | undefined;
+  for (let e = err as { type?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e instanceof ApplicationFailure && typeof e.type === 'string') type = e.type;
+  }
+  return type;
 }

@@ -15,16 +15,16 @@ export interface IpmitoolOptions {
   retryDelayMs?: number;
 }
 
-// ipmitool's own answers that say trying again cannot help.
-// (`-v` makes ipmitool say why a session failed: a bad password and a dead BMC otherwise
+// What ipmitool's answers mean, in words a person can act on, and whether trying again can
+// help. (`-v` makes ipmitool say why a session failed: a bad password and a dead BMC otherwise
 // both end in "Unable to establish IPMI v2 / RMCP+ session".)
-const PERMANENT = [
-  /RAKP \d+ HMAC is invalid/i, // wrong password
-  /RAKP \d+ message indicates an error/i, // unknown user, privilege refused
-  /invalid authentication algorithm/i,
-  /Invalid data field in request/i,
-  /Invalid command/i,
-  /Insufficient privilege/i,
+const MEANINGS: { pattern: RegExp; words: string; permanent: boolean }[] = [
+  { pattern: /RAKP \d+ HMAC is invalid/i, words: 'the BMC rejected the username or password', permanent: true },
+  { pattern: /RAKP \d+ message indicates an error/i, words: 'the BMC refused the user (unknown user name, or no access over the LAN)', permanent: true },
+  { pattern: /invalid authentication algorithm/i, words: 'the BMC does not offer this cipher suite: set driver_info.ipmi_cipher_suite (3 or 17)', permanent: true },
+  { pattern: /Insufficient privilege/i, words: "the BMC user's privilege is too low for this command (it needs ADMINISTRATOR)", permanent: true },
+  { pattern: /Invalid data field in request|Invalid command/i, words: 'the BMC refused the command', permanent: true },
+  { pattern: /node busy/i, words: 'the BMC is busy', permanent: false },
 ];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -143,8 +143,9 @@ export class IpmitoolDriver implements BmcDriver {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
           return reject(new BmcError(this.describe(args, 'ipmitool is not installed'), false));
         }
-        const permanent = PERMANENT.some((re) => re.test(answer));
-        reject(new BmcError(this.describe(args, answer || `exit code ${String(err.code)}`), !permanent));
+        const meaning = MEANINGS.find((m) => m.pattern.test(answer));
+        const said = answer || `exit code ${String(err.code)}`;
+        reject(new BmcError(this.describe(args, meaning ? `${meaning.words} (ipmitool: ${said})` : said), !meaning?.permanent));
       });
     });
   }

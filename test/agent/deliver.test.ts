@@ -1,4 +1,5 @@
 import { backoffDelay, deliver, parseRetryAfter, serverMessage } from '../../agent/deliver';
+import { NOT_WAITING_YET } from '../../common/api-types';
 import { captureLogger } from './helpers';
 import { type ScriptedServer, deadUrl, scriptedServer } from './server';
 
@@ -98,6 +99,18 @@ test('400 is not retried and the server message is reported', async () => {
   expect(server.received).toHaveLength(1);
   expect(time.sleeps).toEqual([]);
   expect(log.lines.find((l) => l.level === 'error')?.fields?.message).toContain('Could not find a node');
+});
+
+test('a 409 saying the run is not waiting yet is tried again; any other 409 is final', async () => {
+  server = await scriptedServer([
+    { status: 409, body: { error: { message: `the introspection is ${NOT_WAITING_YET}; try again shortly` } } },
+    { status: 200, body: { uuid: '1a2b3c4d-0000-4000-8000-000000000002' } },
+    { status: 409, body: { error: { message: 'the introspection has already received its data or is no longer waiting for it' } } },
+  ]);
+  const time = fakeTime();
+  expect(await deliver(server.url, PAYLOAD, { deadlineMs: 60_000, ...time })).toMatchObject({ ok: true, attempts: 2 });
+  expect(time.sleeps).toHaveLength(1);
+  expect(await deliver(server.url, PAYLOAD, { deadlineMs: 60_000, ...time })).toMatchObject({ ok: false, reason: 'rejected', status: 409, attempts: 1 });
 });
 
 test('deadline exceeded while the server keeps failing (fake clock)', async () => {

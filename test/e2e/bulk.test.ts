@@ -162,7 +162,7 @@ test('a node already being introspected is skipped; aborting a bulk powers its n
   expect(final.state).toBe('aborted');
   expect(byName.get(n9.name)).toMatchObject({ state: 'skipped', error: 'already being introspected' });
   expect(byName.get('no-such-node')).toMatchObject({ state: 'skipped', error: 'no such node' });
-  expect(byName.get(n1.name)).toMatchObject({ state: 'skipped', error: 'provision state available cannot be introspected' });
+  expect(byName.get(n1.name)).toMatchObject({ state: 'skipped', error: expect.stringMatching(/^Invalid provision state for introspection: "available"/) });
   expect(final).toMatchObject({ total: 4, skipped: 3, failed: 1 });
   expect(byName.get(n10.name)).toMatchObject({ state: 'failed', error: expect.stringMatching(/Canceled by operator/) });
   expect(rack.powerState(n10)).toBe('off');

@@ -51,7 +51,9 @@ test('an introspection survives its worker being killed mid-run', async () => {
   const uuid = created.body.uuid;
   const first = startWorkerProcess(1);
   expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/${uuid}`)).status).toBe(202);
-  await waitFor('the node to wait for its agent', async () => ((await http('GET', `${stack.inspectorUrl}/v1/introspection/${uuid}`)).body.state === 'waiting' ? true : undefined), 60000);
+  // waiting is published before the power-on; "waiting for agent" once the node is on
+  const booted = async () => /^waiting for agent/.test((await http('GET', `${stack.inspectorUrl}/v1/introspection/${uuid}`)).body.detail ?? '');
+  await waitFor('the node to be on and wait for its agent', async () => ((await booted()) ? true : undefined), 60000);
 
   const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
   const handle = new Client({ connection }).workflow.getHandle(introspectionWorkflowId(uuid));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
 import { objectStoreFor } from '../../common/services';
 import { objectNames } from '../../activities/storage';
-import type { SimNode, SimRack } from '../../sim/rack';
+import { ipmiDriverInfo, type SimNode, type SimRack } from '../../sim/rack';
 import { enrollSimNode, startStackWithRack, type StackWithRack } from '../support/rack';
 import { http, waitFor, type Stack } from '../support/stack';
 
@@ -138,23 +138,47 @@ test("a ramdisk's own error ends the introspection with it, and the node powered
   expect(res.status).toBe(200);
   expect(res.body.uuid).toBe(uuid);
   const { status } = await watchUntilFinished(uuid, 30000);
-  expect(status).toMatchObject({ state: 'error', error: 'hook ramdisk_error: Ramdisk reported error: inventory collection failed: no disks' });
+  expect(status).toMatchObject({ state: 'error', error: 'running processing hooks and rules: hook ramdisk_error: Ramdisk reported error: inventory collection failed: no disks' });
   expect(ipmitool(node, 'power', 'status')).toMatch(/Chassis Power is off/);
+});
+
+test('manage checks the BMC in a durable workflow: right credentials make it manageable, a wrong password says so in words', async () => {
+  const node = rack.nodes[0];
+  const settled = (name: string) =>
+    waitFor(`${name} to leave verifying`, async () => {
+      const states = (await http('GET', `${stack.nodeUrl}/v1/nodes/${name}/states`)).body;
+      return states.provision_state === 'verifying' ? undefined : states;
+    }, 60000);
+  for (const [name, password] of [['mgmt-good', PASSWORD], ['mgmt-bad', 'Not-The-Password']]) {
+    const created = await http('POST', `${stack.nodeUrl}/v1/nodes`, { name, driver: 'ipmi', driver_info: ipmiDriverInfo(node, password) });
+    expect(created.status).toBe(201);
+    expect((await http('PUT', `${stack.nodeUrl}/v1/nodes/${name}/states/provision`, { target: 'manage' })).status).toBe(202);
+  }
+  expect(await settled('mgmt-good')).toMatchObject({ provision_state: 'manageable', power_state: expect.stringMatching(/^power (on|off)$/), last_error: null });
+  const bad = await settled('mgmt-bad');
+  expect(bad.provision_state).toBe('enroll');
+  expect(bad.last_error).toMatch(/^Failed to verify the BMC credentials with a power status call: .*the BMC rejected the username or password/);
+  expect(bad.last_error).not.toContain('Not-The-Password');
+  const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
+  const checks = [];
+  for await (const e of new Client({ connection }).workflow.list({ query: `WorkflowType = 'verifyBmc'` })) checks.push(e.status.name);
+  await connection.close();
+  expect(checks).toEqual(['COMPLETED', 'COMPLETED']);
 });
 
 test('no BMC password reaches Temporal history', async () => {
   const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
   const client = new Client({ connection });
   let histories = 0;
-  for await (const execution of client.workflow.list({ query: `WorkflowType = 'introspectNode'` })) {
+  for await (const execution of client.workflow.list({ query: `WorkflowType IN ('introspectNode', 'verifyBmc')` })) {
     const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
     const text = JSON.stringify(history, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
-    expect(text).toContain(execution.workflowId.replace('introspection-', ''));
-    expect(text).not.toContain(PASSWORD);
+    expect(text).toContain(execution.workflowId.replace(/^(introspection|verify)-/, ''));
+    for (const password of [PASSWORD, 'Not-The-Password']) expect(text).not.toContain(password);
     histories++;
   }
   await connection.close();
-  expect(histories).toBe(3);
+  expect(histories).toBe(5);
 });
 
 describe('the agent callback rejects what it cannot use', () => {

@@ -123,7 +123,7 @@ describeIfPython('openstack baremetal commands against Introspector', () => {
     await openstack('baremetal', 'node', 'manage', node.name);
     await openstack('baremetal', 'introspection', 'start', node.name);
     await waitFor('the node to wait for its agent', async () => ((await json('baremetal', 'introspection', 'status', node.name)).state === 'waiting' ? true : undefined), 30000, 500);
-    expect(rack.powerState(node)).toBe('on');
+    await waitFor('the node to be powered on', async () => (rack.powerState(node) === 'on' ? true : undefined), 30000); // waiting comes first
     await openstack('baremetal', 'introspection', 'abort', node.name);
     const status = await untilFinished(node.name, 30000);
     expect(status.state).toBe('error');
