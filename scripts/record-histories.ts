@@ -1,0 +1,199 @@
+// Records workflow histories for test/workflows/replay.test.ts: real runs of the current
+// workflows on the real stack (Temporal dev server, versitygw, API, workers), `fake`-driver
+// nodes, this script playing the agents. Run it before changing a workflow, so that the replay
+// test then checks that runs started by the old code still replay on the new one.
+// Usage: npx tsx scripts/record-histories.ts [prefix] [outDir=test/fixtures/histories] [basePort=27400]
+// (prefix names the workflow version recorded, e.g. v2-: files already there stay as they are.)
+
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { loadConfig } from '../common/config';
+import { connectClient } from '../common/temporal';
+import { findTool } from '../common/tools';
+import { bulkWorkflowId, introspectionWorkflowId, verificationWorkflowId, type BulkInput, type IntrospectNodeInput } from '../workflows/definitions';
+import { startStack, type Stack } from './stack';
+
+const prefix = process.argv[2] ?? '';
+const outDir = path.resolve(process.argv[3] ?? path.join(__dirname, '..', 'test', 'fixtures', 'histories'));
+const basePort = Number(process.argv[4] ?? 27400);
+const admin = { user: 'admin', password: randomUUID() };
+const template = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'hooks', 'ipa-payload.json'), 'utf8'));
+const mac = (i: number) => `02:00:00:00:01:${i.toString(16).padStart(2, '0')}`;
+
+async function call(method: string, url: string, body?: unknown): Promise<any> {
+  const headers = { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${admin.user}:${admin.password}`).toString('base64')}` };
+  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function payloadFor(i: number) {
+  const data = structuredClone(template);
+  data.inventory.interfaces = [{ ...template.inventory.interfaces[0], name: 'eth0', mac_address: mac(i) }];
+  data.inventory.bmc_address = null;
+  data.boot_interface = mac(i);
+  return data;
+}
+
+async function main() {
+  fs.mkdirSync(outDir, { recursive: true });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'introspector-record-'));
+  const config = loadConfig({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    INTROSPECTOR_DATA_DIR: dataDir,
+    TEMPORAL_ADDRESS: `127.0.0.1:${basePort}`,
+    S3_ENDPOINT: `http://127.0.0.1:${basePort + 10}`,
+    TEMPORAL_TASK_QUEUE: 'record',
+    INSPECTOR_PORT: '0',
+    NODE_API_PORT: '0',
+    INTROSPECTOR_ADMIN_PASSWORD: admin.password,
+  });
+  const stack: Stack = await startStack(config, { uiPort: 0, quiet: true });
+  let client: Client | undefined;
+  try {
+    client = await connectClient(config);
+    const c = client;
+    const api = stack.inspectorUrl;
+    let nodes = 0;
+    const enroll = async () => {
+      const i = ++nodes;
+      const node = await call('POST', `${stack.nodeUrl}/v1/nodes`, { name: `record-${i}`, driver: 'fake' });
+      await call('POST', `${stack.nodeUrl}/v1/ports`, { node_uuid: node.uuid, address: mac(i) });
+      return { i, uuid: node.uuid as string };
+    };
+    const state = async (uuid: string) => (await call('GET', `${api}/v1/introspection/${uuid}`)).state as string;
+    const waiting = (uuid: string) => until(`${uuid} waiting`, async () => ((await state(uuid)) === 'waiting' ? true : undefined));
+    const closed = (uuid: string) => until(`${uuid} closed`, async () => ((await call('GET', `${api}/v1/introspection/${uuid}`)).finished ? true : undefined));
+    // The CLI's JSON, not the SDK's historyToJSON: that one fails ("type must be a Type") when npm
+    // installs separate protobufjs 8 copies under @temporalio/common and @temporalio/proto.
+    const temporal = findTool('temporal', config.INTROSPECTOR_TOOLS_DIR);
+    const save = async (name: string, workflowId: string, runId: string) => {
+      const args = ['workflow', 'show', '--address', config.TEMPORAL_ADDRESS, '--workflow-id', workflowId, '--run-id', runId, '--output', 'json'];
+      const json = execFileSync(temporal, args, { encoding: 'utf8' });
+      const file = path.join(outDir, `${prefix}${name}.json`);
+      fs.writeFileSync(file, json.endsWith('\n') ? json : `${json}\n`);
+      process.stdout.write(`${file}: ${JSON.parse(json).events.length} events\n`);
+    };
+    const runIdOf = async (workflowId: string) => (await c.workflow.getHandle(workflowId).describe()).runId;
+    const detail = async (uuid: string) => ((await call('GET', `${api}/v1/introspection/${uuid}`)).detail ?? '') as string;
+
+    // manage: the BMC check workflow
+    const m = await enroll();
+    await call('PUT', `${stack.nodeUrl}/v1/nodes/${m.uuid}/states/provision`, { target: 'manage' });
+    await until('manageable', async () => ((await call('GET', `${stack.nodeUrl}/v1/nodes/${m.uuid}`)).provision_state === 'manageable' ? true : undefined));
+    await save('verify-bmc-finished', verificationWorkflowId(m.uuid), await runIdOf(verificationWorkflowId(m.uuid)));
+
+    // a boot retry: the agent calls back only during the second boot
+    const r = await enroll();
+    const retryInput: IntrospectNodeInput = { nodeUuid: r.uuid, timeoutSeconds: 600, bootTimeoutSeconds: 2, bootAttempts: 3 };
+    const rh = await c.workflow.start('introspectNode', { workflowId: introspectionWorkflowId(r.uuid), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [retryInput] });
+    await until('the second boot', async () => (/^waiting for agent, boot attempt 2\/3/.test(await detail(r.uuid)) ? true : undefined));
+    await call('POST', `${api}/v1/continue`, payloadFor(r.i));
+    await rh.result();
+    await save('introspect-node-boot-retry', rh.workflowId, rh.firstExecutionRunId);
+
+    // a. finished, then e. reapplied
+    const a = await enroll();
+    await call('POST', `${api}/v1/introspection/${a.uuid}`);
+    await waiting(a.uuid);
+    await call('POST', `${api}/v1/continue`, payloadFor(a.i));
+    await closed(a.uuid);
+    if ((await state(a.uuid)) !== 'finished') throw new Error(`a: ${await state(a.uuid)}`);
+    await save('introspect-node-finished', introspectionWorkflowId(a.uuid), await runIdOf(introspectionWorkflowId(a.uuid)));
+    await call('POST', `${api}/v1/introspection/${a.uuid}/data/unprocessed`);
+    await closed(a.uuid);
+    if ((await state(a.uuid)) !== 'finished') throw new Error(`e: ${await state(a.uuid)}`);
+    await save('reapply-node-finished', introspectionWorkflowId(a.uuid), await runIdOf(introspectionWorkflowId(a.uuid)));
+
+    // b. aborted while waiting
+    const b = await enroll();
+    await call('POST', `${api}/v1/introspection/${b.uuid}`);
+    await until('b booted', async () => (/^waiting for agent/.test(await detail(b.uuid)) ? true : undefined));
+    await call('POST', `${api}/v1/introspection/${b.uuid}/abort`);
+    await closed(b.uuid);
+    await save('introspect-node-aborted', introspectionWorkflowId(b.uuid), await runIdOf(introspectionWorkflowId(b.uuid)));
+
+    // c. the ramdisk reports its own error
+    const cNode = await enroll();
+    await call('POST', `${api}/v1/introspection/${cNode.uuid}`);
+    await waiting(cNode.uuid);
+    await call('POST', `${api}/v1/continue`, { error: 'inventory collection failed: no disks', boot_interface: mac(cNode.i) });
+    await closed(cNode.uuid);
+    if ((await state(cNode.uuid)) !== 'error') throw new Error(`c: ${await state(cNode.uuid)}`);
+    await save('introspect-node-ramdisk-error', introspectionWorkflowId(cNode.uuid), await runIdOf(introspectionWorkflowId(cNode.uuid)));
+
+    // No agent ever calls back: two boot attempts of 1 s, then the timeout error (started
+    // directly, as the API takes these timeouts from the configuration).
+    const t = await enroll();
+    const timeoutInput: IntrospectNodeInput = { nodeUuid: t.uuid, timeoutSeconds: 30, bootTimeoutSeconds: 1, bootAttempts: 2 };
+    const th = await c.workflow.start('introspectNode', { workflowId: introspectionWorkflowId(t.uuid), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [timeoutInput] });
+    await th.result().then(
+      () => Promise.reject(new Error('timeout run finished')),
+      () => undefined,
+    );
+    await save('introspect-node-timeout', th.workflowId, th.firstExecutionRunId);
+
+    // d. a bulk of 3 at concurrency 2, agents played as the nodes wait
+    const bulkNodes = [await enroll(), await enroll(), await enroll()];
+    const playAgents = async (pending: Map<string, number>) => {
+      for (const [uuid, i] of pending) {
+        if ((await state(uuid).catch(() => undefined)) !== 'waiting') continue;
+        await call('POST', `${api}/v1/continue`, payloadFor(i));
+        pending.delete(uuid);
+      }
+    };
+    const { bulk_id: bulkId } = await call('POST', `${api}/v1/introspection`, { nodes: bulkNodes.map((n) => n.uuid), concurrency: 2 });
+    const pending = new Map(bulkNodes.map((n) => [n.uuid, n.i]));
+    const final = await until('bulk finished', async () => {
+      await playAgents(pending);
+      const s = await call('GET', `${api}/v1/introspection/bulk/${bulkId}`);
+      return s.state === 'running' ? undefined : s;
+    });
+    if (final.state !== 'finished' || final.finished !== 3) throw new Error(`d: ${JSON.stringify(final)}`);
+    await save('bulk-introspection-finished', bulkWorkflowId(bulkId), await runIdOf(bulkWorkflowId(bulkId)));
+    await save('bulk-introspection-child-finished', introspectionWorkflowId(bulkNodes[0].uuid), await runIdOf(introspectionWorkflowId(bulkNodes[0].uuid)));
+
+    // A bulk that continues as new after 2 nodes: its first run, which ends in ContinuedAsNew
+    // (started directly, as the API takes continueAsNewAfter from the configuration).
+    const canNodes = [await enroll(), await enroll(), await enroll()];
+    const canId = randomUUID();
+    const canInput: BulkInput = {
+      bulkId: canId,
+      selector: { nodes: canNodes.map((n) => n.uuid) },
+      options: { concurrency: 2, nodeTimeoutSeconds: 600, bootTimeoutSeconds: 600, bootAttempts: 2, staggerSeconds: 0, continueAsNewAfter: 2 },
+    };
+    const ch = await c.workflow.start('bulkIntrospection', { workflowId: bulkWorkflowId(canId), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [canInput] });
+    const canPending = new Map(canNodes.map((n) => [n.uuid, n.i]));
+    await until('continued bulk finished', async () => {
+      await playAgents(canPending);
+      return (await ch.describe()).status.name === 'RUNNING' ? undefined : true;
+    });
+    if ((await ch.describe()).runId === ch.firstExecutionRunId) throw new Error('bulk did not continue as new');
+    await save('bulk-introspection-continued-as-new', ch.workflowId, ch.firstExecutionRunId);
+  } finally {
+    await client?.connection.close();
+    await stack.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
