@@ -15,6 +15,7 @@ import path from 'node:path';
 import { parseKernelCmdline } from '../agent/settings';
 import { authHeaders } from '../cli/credentials';
 import { loadConfig } from '../common/config';
+import { fakeAgentPayload } from '../scripts/fake-agent';
 import { startStack } from '../scripts/stack';
 import { parseBootScript } from '../sim/ipxe';
 
@@ -23,7 +24,6 @@ if (![nodes, concurrency, canAfter].every((n) => Number.isInteger(n) && n > 0)) 
   process.stderr.write('usage: tsx bench/bulk.ts [nodes] [concurrency] [continueAsNewAfter]\n');
   process.exit(2);
 }
-const template = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'hooks', 'ipa-payload.json'), 'utf8'));
 const mac = (i: number) => `02:00:00:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
 
 const admin = { username: 'admin', password: randomBytes(18).toString('base64url') };
@@ -40,13 +40,7 @@ async function call(method: string, url: string, body?: unknown, headers = asAdm
   return text ? JSON.parse(text) : undefined;
 }
 
-function payloadFor(i: number) {
-  const data = structuredClone(template);
-  data.inventory.interfaces = [{ ...template.inventory.interfaces[0], name: 'eth0', mac_address: mac(i) }];
-  data.inventory.bmc_address = null;
-  data.boot_interface = mac(i);
-  return data;
-}
+const payloadFor = (i: number) => fakeAgentPayload(mac(i));
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'introspector-bench-'));

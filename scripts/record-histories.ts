@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { loadConfig } from '../common/config';
+import { fakeAgentPayload } from './fake-agent';
 import { connectClient } from '../common/temporal';
 import { findTool } from '../common/tools';
 import { bulkWorkflowId, introspectionWorkflowId, verificationWorkflowId, type BulkInput, type IntrospectNodeInput } from '../workflows/definitions';
@@ -21,7 +22,6 @@ const prefix = process.argv[2] ?? '';
 const outDir = path.resolve(process.argv[3] ?? path.join(__dirname, '..', 'test', 'fixtures', 'histories'));
 const basePort = Number(process.argv[4] ?? 27400);
 const admin = { user: 'admin', password: randomUUID() };
-const template = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'hooks', 'ipa-payload.json'), 'utf8'));
 const mac = (i: number) => `02:00:00:00:01:${i.toString(16).padStart(2, '0')}`;
 
 async function call(method: string, url: string, body?: unknown): Promise<any> {
@@ -42,13 +42,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-function payloadFor(i: number) {
-  const data = structuredClone(template);
-  data.inventory.interfaces = [{ ...template.inventory.interfaces[0], name: 'eth0', mac_address: mac(i) }];
-  data.inventory.bmc_address = null;
-  data.boot_interface = mac(i);
-  return data;
-}
+const payloadFor = (i: number) => fakeAgentPayload(mac(i));
 
 async function main() {
   fs.mkdirSync(outDir, { recursive: true });

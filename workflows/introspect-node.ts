@@ -5,11 +5,11 @@ import {
   condition,
   isCancellation,
   patched,
-  setHandler,
 } from '@temporalio/workflow';
 import { bmcActivities, processingToTheEnd, registry } from './activities';
-import { deliverDataUpdate, NODE_REFUSED, statusQuery, type IntrospectionState, type IntrospectionStatus, type IntrospectNodeInput } from './definitions';
+import { NODE_REFUSED, type IntrospectionState, type IntrospectionStatus, type IntrospectNodeInput } from './definitions';
 import { introspectNodeV1 } from './legacy/introspect-node-v1';
+import { acceptAgentData } from './agent-data';
 import { errorMessage, failureType, newStatus, publishState } from './status';
 
 /** Marks runs started by this version; earlier runs replay in introspectNodeV1. */
@@ -26,7 +26,6 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
   const { nodeUuid } = input;
   const bmc = bmcActivities(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED);
   const status = newStatus('starting', 'starting', input.bootAttempts);
-  let dataObject: string | undefined;
 
   const setState = (state: IntrospectionState, detail: string) => publishState(status, nodeUuid, state, detail);
   /** One step of the run, shown while it runs and named in its error. */
@@ -40,20 +39,7 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
     }
   };
 
-  setHandler(statusQuery, () => status);
-  setHandler(
-    deliverDataUpdate,
-    ({ objectName }) => {
-      dataObject = objectName;
-    },
-    {
-      validator: ({ objectName }) => {
-        if (typeof objectName !== 'string' || !objectName) throw new Error('objectName: required');
-        if (status.state !== 'waiting') throw new Error(`introspection is ${status.state}, not waiting for data`);
-        if (dataObject !== undefined) throw new Error('introspection has accepted its data already');
-      },
-    },
-  );
+  const dataObject = acceptAgentData(status);
 
   try {
     await step('starting', 'checking the node may be introspected and marking it inspecting', () => registry.markInspecting(nodeUuid));
@@ -65,7 +51,7 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
       status.poweredOnAt = new Date().toISOString();
       setState('waiting', `waiting for agent, ${attempt}, powered on at ${status.poweredOnAt}`);
       const waitMs = Math.min(input.bootTimeoutSeconds * 1000, deadline - Date.now());
-      if (await condition(() => dataObject !== undefined, Math.max(waitMs, 0))) break;
+      if (await condition(() => dataObject() !== undefined, Math.max(waitMs, 0))) break;
       if (status.bootAttempt >= input.bootAttempts || Date.now() >= deadline) {
         throw ApplicationFailure.nonRetryable(
           `timeout: no agent called back within ${Math.round((Date.now() - Date.parse(status.startedAt)) / 1000)} s ` +
@@ -74,7 +60,7 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
         );
       }
     }
-    await step('processing', 'running processing hooks and rules', () => processingToTheEnd.processData(nodeUuid, dataObject));
+    await step('processing', 'running processing hooks and rules', () => processingToTheEnd.processData(nodeUuid, dataObject()));
     // Past processing the run finishes whatever comes: an abort now would only misreport it.
     await CancellationScope.nonCancellable(async () => {
       await step('processing', 'powering off', () => bmc.powerOffNode(nodeUuid));

@@ -4,13 +4,11 @@ import {
   condition,
   isCancellation,
   patched,
-  setHandler,
 } from '@temporalio/workflow';
 import { bmcActivities, processing, registry } from '../activities';
+import { acceptAgentData } from '../agent-data';
 import { errorMessage, newStatus, publishState } from '../status';
 import {
-  deliverDataUpdate,
-  statusQuery,
   type IntrospectionState,
   type IntrospectionStatus,
   type IntrospectNodeInput,
@@ -28,24 +26,10 @@ export async function introspectNodeV1(input: IntrospectNodeInput): Promise<Intr
   const { nodeUuid } = input;
   const bmc = bmcActivities();
   const status = newStatus('starting', 'starting', input.bootAttempts);
-  let dataObject: string | undefined;
 
   const setState = (state: IntrospectionState, detail: string) => publishState(status, nodeUuid, state, detail);
 
-  setHandler(statusQuery, () => status);
-  setHandler(
-    deliverDataUpdate,
-    ({ objectName }) => {
-      dataObject = objectName;
-    },
-    {
-      validator: ({ objectName }) => {
-        if (typeof objectName !== 'string' || !objectName) throw new Error('objectName: required');
-        if (status.state !== 'waiting') throw new Error(`introspection is ${status.state}, not waiting for data`);
-        if (dataObject !== undefined) throw new Error('introspection has accepted its data already');
-      },
-    },
-  );
+  const dataObject = acceptAgentData(status);
 
   try {
     setState('starting', 'marking node inspecting');
@@ -60,7 +44,7 @@ export async function introspectNodeV1(input: IntrospectNodeInput): Promise<Intr
       status.poweredOnAt = new Date().toISOString();
       setState('waiting', `waiting for agent, boot attempt ${status.bootAttempt}/${input.bootAttempts}, powered on at ${status.poweredOnAt}`);
       const waitMs = Math.min(input.bootTimeoutSeconds * 1000, deadline - Date.now());
-      if (await condition(() => dataObject !== undefined, Math.max(waitMs, 0))) break;
+      if (await condition(() => dataObject() !== undefined, Math.max(waitMs, 0))) break;
       if (status.bootAttempt >= input.bootAttempts || Date.now() >= deadline) {
         throw ApplicationFailure.nonRetryable(
           `timeout: no agent called back within ${Math.round((Date.now() - Date.parse(status.startedAt)) / 1000)} s ` +
@@ -72,7 +56,7 @@ export async function introspectNodeV1(input: IntrospectNodeInput): Promise<Intr
 
     setState('processing', 'running processing hooks and rules');
     // Runs started before each agent post had a name of its own processed the one fixed name.
-    await (patched('process-accepted-object') ? processing.processData(nodeUuid, dataObject) : processing.processData(nodeUuid));
+    await (patched('process-accepted-object') ? processing.processData(nodeUuid, dataObject()) : processing.processData(nodeUuid));
     setState('processing', 'powering off');
     await bmc.powerOffNode(nodeUuid);
     await registry.markInspectionDone(nodeUuid, null);
