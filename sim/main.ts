@@ -1,13 +1,19 @@
 // `npm run sim -- --count 8`: a simulated rack beside a running `npm start`, enrolled through
-// the node API, until Ctrl-C. Failure injection: --fail-boots 3:1,5:100 (node:boots that
-// start nothing), --wrong-password 4 (node 4 enrolled with a password its BMC refuses).
+// the node API, until Ctrl-C (or SIGTERM, or the terminal going away). Failure injection:
+// --fail-boots 3:1,5:100 (node:PXE boots that start nothing), --wrong-password 4 (node 4 enrolled
+// with a password its BMC refuses); unkind BMCs: --slow 2:500 (ms more per request), --flaky
+// 3:0.3 (share of requests lost), --busy 4:5 (first 5 requests refused busy; 4:0.5 half of them).
+// --redfish 3,4 (or all) gives nodes Redfish BMCs, enrolled with driver redfish.
 // Credentials for the node API as for the CLI: INTROSPECTOR_USERNAME/INTROSPECTOR_PASSWORD,
 // else the admin password file of `npm start`.
 import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { authHeaders, credentialsHint, resolveCredentials } from '../cli/credentials';
-import { ipmiDriverInfo, SimRack } from './rack';
+import { driverFor, SimRack } from './rack';
+
+const nodeList = z.string().regex(/^\d+(,\d+)*$/, 'node numbers like 4,7');
+const pairs = (example: string) => z.string().regex(/^\d+:\d+(\.\d+)?(,\d+:\d+(\.\d+)?)*$/, `like ${example}`).optional();
 
 const Options = z.object({
   count: z.coerce.number().int().min(1).max(200),
@@ -17,14 +23,36 @@ const Options = z.object({
   nodeUrl: z.url(),
   rack: z.string().min(1),
   bootDelay: z.coerce.number().min(0).max(600),
-  failBoots: z.string().regex(/^(\d+:\d+)(,\d+:\d+)*$/, 'like 3:1,5:100').optional(),
-  wrongPassword: z.string().regex(/^\d+(,\d+)*$/, 'node numbers like 4,7').optional(),
+  powerDelay: z.coerce.number().min(0).max(600),
+  bootOverrideExpiry: z.coerce.number().min(0).max(3600),
+  failBoots: pairs('3:1,5:100'),
+  wrongPassword: nodeList.optional(),
+  redfish: z.union([z.literal('all'), nodeList]).optional(),
+  slow: pairs('2:500'),
+  flaky: pairs('3:0.3').refine((v) => !v || perNode(v).every(([, share]) => share <= 1), 'shares are at most 1'),
+  busy: pairs('4:5 or 4:0.5').refine((v) => !v || perNode(v).every(([, n]) => n < 1 || Number.isInteger(n)), 'a count of requests, or a share below 1'),
   dir: z.string(),
 });
 
-async function main() {
+/** "3:1,5:0.5" as [[3, 1], [5, 0.5]]. */
+function perNode(list: string | undefined): [number, number][] {
+  return (list?.split(',') ?? []).map((pair) => pair.split(':').map(Number) as [number, number]);
+}
+
+// Ctrl-C makes npm exit at once, handing the terminal back while this process still tears the
+// rack down; a terminal closed then sends SIGHUP. Every one of these starts the teardown, and
+// the handlers stay installed so that later ones cannot end the process halfway through it.
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+async function main(): Promise<number> {
+  let stopRequested!: (signal: NodeJS.Signals) => void;
+  const stopping = new Promise<NodeJS.Signals>((resolve) => (stopRequested = resolve));
+  for (const signal of STOP_SIGNALS) process.on(signal, () => stopRequested(signal));
+  // After SIGHUP the terminal is gone: writing to it must not end the teardown either.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
   const program = new Command('sim')
-    .description('bring up a simulated rack (ipmi_sim BMCs + agents) and enroll it')
+    .description('bring up a simulated rack (IPMI or Redfish BMCs + agents) and enroll it')
     .option('--count <n>', 'nodes', '8')
     .option('--prefix <letters>', 'node name prefix', 'sim')
     .option('--net <n>', 'second octet of the BMC addresses 127.0.N.x', '60')
@@ -32,17 +60,23 @@ async function main() {
     .option('--node-url <url>', 'node API to enroll into', 'http://127.0.0.1:6385')
     .option('--rack <label>', 'extra.rack of the enrolled nodes', 'sim')
     .option('--boot-delay <seconds>', 'time from power on to PXE', '0')
-    .option('--fail-boots <list>', 'node:boots that start nothing, e.g. 3:1,5:100')
+    .option('--power-delay <seconds>', 'time a power change takes to reach the chassis', '1')
+    .option('--boot-override-expiry <seconds>', 'IPMI: a boot override no boot used expires after this (0: never)', '60')
+    .option('--fail-boots <list>', 'node:PXE boots that start nothing, e.g. 3:1,5:100')
     .option('--wrong-password <list>', 'nodes enrolled with a password their BMC refuses, e.g. 4')
+    .option('--redfish <list>', 'nodes with a Redfish BMC instead of IPMI, e.g. 3,4, or all')
+    .option('--slow <list>', 'node:milliseconds every BMC request takes more, e.g. 2:500')
+    .option('--flaky <list>', 'node:share of BMC requests lost, e.g. 3:0.3')
+    .option('--busy <list>', 'node:N first BMC requests refused busy, or node:share of them, e.g. 4:5,6:0.5')
     .option('--dir <path>', 'state and logs', path.resolve('data', 'sim'))
     .parse();
   const parsed = Options.safeParse(program.opts());
   if (!parsed.success) {
     console.error(parsed.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('\n'));
-    process.exit(2);
+    return 2;
   }
   const o = parsed.data;
-  const failBoots = Object.fromEntries((o.failBoots?.split(',') ?? []).map((pair) => pair.split(':').map(Number)));
+  const byNode = (list: string | undefined) => Object.fromEntries(perNode(list));
   const wrong = new Set((o.wrongPassword?.split(',') ?? []).map(Number));
   const headers = { 'content-type': 'application/json', ...authHeaders(resolveCredentials(process.env)) };
   const post = async (what: string, route: string, body: unknown) => {
@@ -52,28 +86,45 @@ async function main() {
     throw new Error(`${what}: ${res.status} ${await res.text()}${hint}`);
   };
   const rack = await SimRack.start({
-    dir: o.dir, count: o.count, prefix: o.prefix, net: o.net, inspectorPort: o.inspectorPort, bootDelaySeconds: o.bootDelay, failBoots,
+    dir: path.resolve(o.dir),
+    count: o.count,
+    prefix: o.prefix,
+    net: o.net,
+    inspectorPort: o.inspectorPort,
+    bootDelaySeconds: o.bootDelay,
+    powerDelaySeconds: o.powerDelay,
+    bootOverrideExpirySeconds: o.bootOverrideExpiry,
+    failBoots: byNode(o.failBoots),
+    redfish: o.redfish === 'all' ? 'all' : o.redfish?.split(',').map(Number),
+    slow: byNode(o.slow),
+    flaky: byNode(o.flaky),
+    busy: byNode(o.busy),
   });
   try {
     for (const node of rack.nodes) {
       const { uuid } = (await post(`enrolling ${node.name}`, '/v1/nodes', {
         name: node.name,
-        driver: 'ipmi',
-        driver_info: ipmiDriverInfo(node, wrong.has(node.index) ? 'not-the-password' : node.password),
+        ...driverFor(node, wrong.has(node.index) ? 'not-the-password' : node.password),
         extra: { rack: o.rack },
       })) as { uuid: string };
       await post(`port of ${node.name}`, '/v1/ports', { node_uuid: uuid, address: node.mac });
-      console.log(`${node.name}  BMC ${node.bmcAddress}:${node.bmcPort}  MAC ${node.mac}  ${node.netns ? `netns ${node.netns}` : 'host network'}`);
+      const bmc = node.bmc === 'redfish' ? `Redfish http://${node.bmcAddress}:${node.bmcPort}` : `IPMI ${node.bmcAddress}:${node.bmcPort}`;
+      console.log(`${node.name}  BMC ${bmc}  MAC ${node.mac}  ${node.netns ? `netns ${node.netns}` : 'host network'}`);
     }
     console.log(`\n${o.count} nodes enrolled in rack "${o.rack}". Try: npx introspector introspection bulk start --rack ${o.rack}`);
     console.log('Press Ctrl-C to tear the rack down (the nodes stay enrolled).');
-    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    console.log(`${await stopping}: tearing the rack down...`);
   } finally {
     await rack.stop();
   }
+  console.log('rack removed');
+  return 0;
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : String(err));
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  },
+);

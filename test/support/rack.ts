@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ipmiDriverInfo, SimRack, type RackOptions, type SimNode } from '../../sim/rack';
+import { driverFor, SimRack, type RackOptions, type SimNode } from '../../sim/rack';
 import { http, startStack, type Stack } from './stack';
 
 export interface StackWithRack {
@@ -32,7 +32,7 @@ export async function startStackWithRack(
   };
 }
 
-/** Enrolls a simulated node through the node API (optionally with its MAC as a port); returns its uuid. */
+/** Enrolls a simulated node (IPMI or Redfish) through the node API (optionally with its MAC as a port); returns its uuid. */
 export async function enrollSimNode(
   stack: Stack,
   node: SimNode,
@@ -40,8 +40,7 @@ export async function enrollSimNode(
 ): Promise<string> {
   const created = await http('POST', `${stack.nodeUrl}/v1/nodes`, {
     name: node.name,
-    driver: 'ipmi',
-    driver_info: ipmiDriverInfo(node, options.password),
+    ...driverFor(node, options.password),
     extra: options.extra ?? {},
   });
   if (created.status !== 201) throw new Error(`enrolling ${node.name}: ${created.status} ${JSON.stringify(created.body)}`);
