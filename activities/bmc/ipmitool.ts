@@ -19,13 +19,16 @@ export interface IpmitoolOptions {
 // help. (`-v` makes ipmitool say why a session failed: a bad password and a dead BMC otherwise
 // both end in "Unable to establish IPMI v2 / RMCP+ session".)
 const MEANINGS: { pattern: RegExp; words: string; permanent: boolean }[] = [
+  { pattern: /node busy/i, words: 'the BMC is busy', permanent: false },
   { pattern: /RAKP \d+ HMAC is invalid/i, words: 'the BMC rejected the username or password', permanent: true },
   { pattern: /RAKP \d+ message indicates an error/i, words: 'the BMC refused the user (unknown user name, or no access over the LAN)', permanent: true },
   { pattern: /invalid authentication algorithm/i, words: 'the BMC does not offer this cipher suite: set driver_info.ipmi_cipher_suite (3 or 17)', permanent: true },
   { pattern: /Insufficient privilege/i, words: "the BMC user's privilege is too low for this command (it needs ADMINISTRATOR)", permanent: true },
   { pattern: /Invalid data field in request|Invalid command/i, words: 'the BMC refused the command', permanent: true },
-  { pattern: /node busy/i, words: 'the BMC is busy', permanent: false },
 ];
+
+// What `-v` prints on every session and says nothing about the command's fate.
+const NOISE = /^(Loading IANA|Running Get VSO Capabilities|Invalid completion code received|Discovered IPMB address)/;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -73,8 +76,9 @@ export class IpmitoolDriver implements BmcDriver {
   /** ipmitool exits 0 on some refusals, so the setting is read back and confirmed. */
   async setBootDevice(device: BootDevice): Promise<void> {
     const set = ['chassis', 'bootdev', device];
-    const answer = await this.run(set);
-    if (/Invalid|Error|Unable/i.test(answer)) throw new BmcError(this.describe(set, this.summary(answer)), false);
+    // `chassis bootdev` exits 0 even when the BMC refused it (busy, invalid data): read what it said.
+    const answer = this.summary(await this.run(set));
+    if (/Invalid|Error|Unable|failed/i.test(answer)) throw this.failure(set, answer);
     const readBack = await this.run(['chassis', 'bootparam', 'get', '5']);
     const expected = device === 'pxe' ? /Force PXE/i : /Force Boot from default Hard-Drive/i;
     if (!expected.test(readBack)) {
@@ -93,11 +97,17 @@ export class IpmitoolDriver implements BmcDriver {
       .split('\n')
       .map((line) => (secret ? line.split(secret).join('******') : line))
       .map((line) => line.replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, ' ').trim().replace(/^> ?/, ''))
-      .filter((line) => line && !/^Loading IANA/.test(line))
+      .filter((line) => line && !NOISE.test(line))
       .slice(-3)
       .map((line) => (line.length > MAX_LINE ? `${line.slice(0, MAX_LINE - 1)}…` : line));
     const answer = lines.join(' | ');
     return answer.length > MAX_ANSWER ? `…${answer.slice(-(MAX_ANSWER - 1))}` : answer;
+  }
+
+  /** What ipmitool said, in words where they are known, and whether another try can help. */
+  private failure(args: string[], said: string): BmcError {
+    const meaning = MEANINGS.find((m) => m.pattern.test(said));
+    return new BmcError(this.describe(args, meaning ? `${meaning.words} (ipmitool: ${said})` : said), !meaning?.permanent);
   }
 
   private describe(args: string[], answer: string): string {
@@ -136,16 +146,14 @@ export class IpmitoolDriver implements BmcDriver {
     const env = { PATH: CHILD_PATH, LANG: 'C', IPMI_PASSWORD: this.info.ipmi_password };
     return new Promise((resolve, reject) => {
       execFile(this.options.ipmitoolPath ?? 'ipmitool', argv, { env, timeout: this.timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-        if (!err) return resolve(stdout);
+        if (!err) return resolve(`${stdout}${stderr}`); // some refusals come with exit code 0, on stderr
         const answer = this.summary(`${stderr}${stdout}`);
         const timedOut = (err as { killed?: boolean }).killed === true;
         if (timedOut) return reject(new BmcError(this.describe(args, `no answer within ${this.timeoutMs / 1000} s`), true));
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
           return reject(new BmcError(this.describe(args, 'ipmitool is not installed'), false));
         }
-        const meaning = MEANINGS.find((m) => m.pattern.test(answer));
-        const said = answer || `exit code ${String(err.code)}`;
-        reject(new BmcError(this.describe(args, meaning ? `${meaning.words} (ipmitool: ${said})` : said), !meaning?.permanent));
+        reject(this.failure(args, answer || `exit code ${String(err.code)}`));
       });
     });
   }

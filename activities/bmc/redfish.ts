@@ -188,6 +188,18 @@ export class RedfishDriver implements BmcDriver {
 
   /** A one-time boot source override, read back and confirmed. */
   async setBootDevice(device: BootDevice): Promise<void> {
+    // The ETag covers the whole system on many BMCs: a power change between our GET and PATCH
+    // makes it stale (412). Read again and retry, a bounded number of times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.setBootDeviceOnce(device);
+      } catch (err) {
+        if (!(err instanceof StaleEtagError) || attempt >= this.attempts) throw err;
+      }
+    }
+  }
+
+  private async setBootDeviceOnce(device: BootDevice): Promise<void> {
     const target = device === 'pxe' ? 'Pxe' : 'Hdd';
     const system = await this.getSystem();
     const boot = isObject(system.body.Boot) ? system.body.Boot : {};
@@ -358,6 +370,7 @@ export class RedfishDriver implements BmcDriver {
     }
     const said = this.said(redfishMessage(parsed), 200);
     const answer = `${statusLine}${said ? `: ${said}` : ''}`;
+    if (res.status === 412) throw new StaleEtagError(this.describe(method, path, answer));
     if (!RETRYABLE_STATUS(res.status)) throw new BmcError(this.describe(method, path, answer), false);
     const retryAfter = Number(res.headers.get('retry-after'));
     throw new BusyError(this.describe(method, path, answer), Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : 0);
@@ -379,6 +392,13 @@ export class RedfishDriver implements BmcDriver {
 }
 
 /** A busy or broken BMC (5xx, 429...): worth another try, after Retry-After when it gave one. */
+/** 412: the resource changed since its ETag was read; only a fresh read can help. */
+class StaleEtagError extends BmcError {
+  constructor(message: string) {
+    super(message, false);
+  }
+}
+
 class BusyError extends BmcError {
   constructor(
     message: string,

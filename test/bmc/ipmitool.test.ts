@@ -11,11 +11,13 @@ import { waitFor } from '../support/stack';
 let dir: string;
 let rack: SimRack;
 let node: SimNode;
+let busyNode: SimNode;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bmc-test-'));
-  rack = await SimRack.start({ dir, count: 1, prefix: 'bmc', net: 33, inspectorPort: 1, failBoots: { 1: 1000 } });
-  node = rack.nodes[0];
+  // Power changes take 3 s, as on real chassis; node 2 answers its first 2 chassis commands "node busy".
+  rack = await SimRack.start({ dir, count: 2, prefix: 'bmc', net: 33, inspectorPort: 1, failBoots: { 1: 1000 }, powerDelaySeconds: 3, busy: { 2: 2 } });
+  [node, busyNode] = rack.nodes;
 }, 60000);
 
 afterAll(async () => {
@@ -23,32 +25,43 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function driver(overrides: { password?: string; address?: string; attempts?: number } = {}) {
+function driver(overrides: { password?: string; address?: string; attempts?: number; node?: SimNode } = {}) {
+  const target = overrides.node ?? node;
   return new IpmitoolDriver(
     {
-      ipmi_address: overrides.address ?? node.bmcAddress,
-      ipmi_port: node.bmcPort,
-      ipmi_username: node.username,
-      ipmi_password: overrides.password ?? node.password,
+      ipmi_address: overrides.address ?? target.bmcAddress,
+      ipmi_port: target.bmcPort,
+      ipmi_username: target.username,
+      ipmi_password: overrides.password ?? target.password,
     },
     { nodeId: 'rack1-u07', defaultCipherSuite: 3, attempts: overrides.attempts ?? 3, retryDelayMs: 10, timeoutSeconds: 10 },
   );
 }
 
-test('powers the node on, cycles and off, and reads the state back', async () => {
+test('power commands return before the chassis has changed; the BMC reports the change once it is made', async () => {
   const bmc = driver();
+  const reaches = (state: string) => waitFor(state, async () => ((await bmc.powerStatus()) === state ? true : undefined), 20000);
   await bmc.powerOff();
-  expect(await bmc.powerStatus()).toBe('power off');
+  await reaches('power off');
   await bmc.powerOn();
-  expect(await bmc.powerStatus()).toBe('power on');
+  expect(await bmc.powerStatus()).toBe('power off'); // 3 s before the chassis is on
+  await reaches('power on');
   expect(rack.powerState(node)).toBe('on');
+  // a cycle is a boot: with PXE armed, the ramdisk's boot is tried (and fails, injected)
+  await bmc.setBootDevice('pxe');
   await bmc.powerCycle();
-  // ipmi_sim, like many BMCs, turns power off at once and on again about a second later.
-  await waitFor('power on after the cycle', async () => ((await bmc.powerStatus()) === 'power on' ? true : undefined), 10000);
-  expect(fs.readFileSync(path.join(node.dir, 'chassis.log'), 'utf8')).toMatch(/power 0\n.*power 1\n.*boot failed \(injected\)/);
+  await waitFor('the PXE boot', async () => (/power 0\n(.*\n)*.*power 1\n.*boot failed \(injected\)/.test(fs.readFileSync(path.join(node.dir, 'chassis.log'), 'utf8')) ? true : undefined), 20000);
   await bmc.powerOff();
-  expect(await bmc.powerStatus()).toBe('power off');
+  await reaches('power off');
   expect(rack.powerState(node)).toBe('off');
+}, 60000);
+
+test('a busy BMC ("node busy") is retried: with one attempt it fails retryable and says so, with more it passes', async () => {
+  const once = await driver({ node: busyNode, attempts: 1 }).powerStatus().catch((e) => e);
+  expect(once).toBeInstanceOf(BmcError);
+  expect(once.retryable).toBe(true);
+  expect(once.message).toMatch(/failed: the BMC is busy \(ipmitool: .*Node busy/);
+  expect(await driver({ node: busyNode, attempts: 3 }).powerStatus()).toMatch(/^power (on|off)$/);
 });
 
 test('sets the boot device and confirms it', async () => {
