@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { main as cli } from '../../cli/main';
 import type { SimRack } from '../../sim/rack';
+import { bulkWorkflowId } from '../../workflows/definitions';
 import { enrollSimNode, startStackWithRack, type StackWithRack } from '../support/rack';
 import { http, waitFor, type Stack } from '../support/stack';
 
@@ -181,4 +182,29 @@ test('a node already being introspected is skipped; aborting a bulk powers its n
   );
   expect(status).toMatchObject({ state: 'error', error: expect.stringMatching(/Canceled by operator/) });
   expect(rack.powerState(n9)).toBe('off');
+}, 120000);
+
+test('a bulk run that is terminated still gets its running nodes powered off', async () => {
+  const n9 = rack.nodes[8]; // its agent never calls back
+  const started = await http('POST', `${stack.inspectorUrl}/v1/introspection`, { nodes: [n9.name] });
+  await waitFor(
+    'node 9 to wait for its agent',
+    async () => ((await bulkStatus(started.body.bulk_id)).nodes[0]?.detail?.startsWith('waiting for agent') ? true : undefined),
+    30000,
+  );
+  expect(rack.powerState(n9)).toBe('on');
+  const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
+  await new Client({ connection }).workflow.getHandle(bulkWorkflowId(started.body.bulk_id)).terminate('operator gave up');
+  await connection.close();
+  const status = await waitFor(
+    'node 9 to stop',
+    async () => {
+      const body = (await http('GET', `${stack.inspectorUrl}/v1/introspection/${n9.name}`)).body;
+      return body.finished ? body : undefined;
+    },
+    60000,
+  );
+  expect(status).toMatchObject({ state: 'error', error: expect.stringMatching(/Canceled by operator/) });
+  expect(rack.powerState(n9)).toBe('off');
+  expect((await http('GET', `${stack.nodeUrl}/v1/nodes/${n9.name}`)).body.provision_state).toBe('inspect failed');
 }, 120000);
