@@ -1,6 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Router, type Request } from 'express';
 import type { Config } from '../common/config';
-import { InvalidInputError } from '../common/errors';
+import { InvalidInputError, NotFoundError } from '../common/errors';
 import { bootMac } from '../common/mac';
 import type { NodeRegistry } from '../nodes';
 
@@ -48,5 +50,13 @@ export function bootRoutes(config: Config, registry: NodeRegistry): Router {
     res.set('Cache-Control', 'no-store'); // it carries the run's token
     res.type('text/plain').send(token ? ramdiskScript(base, config, mac, token) : LOCAL_DISK);
   });
+  // The kernel and ramdisk the scripts boot: fixed names only, nothing else of the directory.
+  for (const file of ['vmlinuz', 'initramfs']) {
+    router.get(`/ramdisk/${file}`, (_req, res, next) => {
+      const full = path.join(config.RAMDISK_DIR, file);
+      if (!fs.existsSync(full)) return next(new NotFoundError(`${file} is not built: run npm run build:ramdisk (or set RAMDISK_DIR)`));
+      res.sendFile(full, { headers: { 'Content-Type': 'application/octet-stream' } });
+    });
+  }
   return router;
 }

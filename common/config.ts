@@ -34,6 +34,8 @@ const ConfigSchema = z.object({
   CALLBACK_PORT: listenPort.optional(),
   /** Refuse callbacks that carry no run token (agents booted by Introspector always carry one). */
   CALLBACK_TOKEN_REQUIRED: z.stringbool().default(false),
+  /** Where `npm run build:ramdisk` wrote vmlinuz and initramfs, served to booting servers. */
+  RAMDISK_DIR: z.string().default(path.resolve(__dirname, '..', 'dist', 'ramdisk')),
   /** Collectors the boot script asks the agent to run. */
   AGENT_COLLECTORS: z
     .string()
