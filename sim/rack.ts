@@ -8,6 +8,7 @@ import { hostLinkName, namespaceName, nodeDirName, removeRack } from './cleanup'
 import { IpmiProxy } from './ipmi-proxy';
 import { RedfishBmc } from './redfish-bmc';
 import { isUnkind, Temper, type Unkindness } from './unkind';
+import { vmBootScript, vmIdentity, type VmIdentity } from './vm';
 
 const run = promisify(execFile);
 const REDFISH_PORT = 8000;
@@ -48,6 +49,11 @@ export interface RackOptions {
   busy?: Record<number, number>;
   /** Extra agent flags, e.g. ['--collectors', 'default,pci-devices']. */
   agentArgs?: string[];
+  /**
+   * IPMI nodes that are real virtual servers (sim/vm.ts): their PXE boot starts a qemu VM that
+   * network-boots the inspector's ramdisk through iPXE, on the host's network.
+   */
+  vms?: number[];
 }
 
 export interface SimNode {
@@ -66,6 +72,8 @@ export interface SimNode {
   /** The MAC the node's agent reports (its veth in its own network namespace). */
   mac: string;
   netns: string | null;
+  /** A VM node's SMBIOS and disk identity; null for nodes that run the simulated firmware. */
+  vm: VmIdentity | null;
 }
 
 /** The node's IPMI `driver_info` for enrolling it (the password may be overridden to simulate a wrong one). */
@@ -172,6 +180,7 @@ export class SimRack {
       systemId: REDFISH_SYSTEM_ID,
       mac: `52:54:00:${hex2(o.net)}:00:${hex2(i)}`,
       netns: netns ? namespaceName(o.prefix, i) : null,
+      vm: !redfish && o.vms?.includes(i) ? vmIdentity(o.prefix, o.net, i) : null,
     };
   }
 
@@ -218,7 +227,10 @@ export class SimRack {
     ].map((a) => `'${a.replace(/'/g, `'\\''`)}'`);
     const exec = node.netns ? `exec ip netns exec ${node.netns} ${firmware.join(' ')}` : `exec ${firmware.join(' ')}`;
     const delay = o.bootDelaySeconds ? `sleep ${o.bootDelaySeconds}\n` : '';
-    fs.writeFileSync(path.join(node.dir, 'boot.sh'), `#!/usr/bin/env bash\n${delay}${exec}\n`);
+    const bootScript = node.vm
+      ? vmBootScript({ dir: node.dir, mac: node.mac, inspectorPort: o.inspectorPort, identity: node.vm, delaySeconds: o.bootDelaySeconds })
+      : `#!/usr/bin/env bash\n${delay}${exec}\n`;
+    fs.writeFileSync(path.join(node.dir, 'boot.sh'), bootScript);
     fs.writeFileSync(path.join(node.dir, 'fail-boots'), String(o.failBoots?.[i] ?? 0));
     new Chassis(node.dir).configure({
       powerDelaySeconds: o.powerDelaySeconds ?? 1,
