@@ -29,6 +29,13 @@ beforeAll(async () => {
 
 afterAll(() => env?.stop());
 
+/** The node's introspection status once its run has ended. */
+const introspectionEnded = (name: string, timeoutMs: number) =>
+  waitFor(`the introspection of ${name} to end`, async () => {
+    const body = (await http('GET', `${stack.inspectorUrl}/v1/introspection/${name}`)).body;
+    return body.finished ? body : undefined;
+  }, timeoutMs);
+
 const bulkStatus = async (id: string) => (await http('GET', `${stack.inspectorUrl}/v1/introspection/bulk/${id}`)).body;
 
 async function untilDone(id: string, timeoutMs: number) {
@@ -172,14 +179,7 @@ test('a node already being introspected is skipped; aborting a bulk powers its n
   // The single-node run of node 9 was left alone by the bulk; abort it too.
   expect((await http('GET', `${stack.inspectorUrl}/v1/introspection/${n9.name}`)).body.finished).toBe(false);
   expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/${n9.name}/abort`)).status).toBe(202);
-  const status = await waitFor(
-    'node 9 to stop',
-    async () => {
-      const body = (await http('GET', `${stack.inspectorUrl}/v1/introspection/${n9.name}`)).body;
-      return body.finished ? body : undefined;
-    },
-    30000,
-  );
+  const status = await introspectionEnded(n9.name, 30000);
   expect(status).toMatchObject({ state: 'error', error: expect.stringMatching(/Canceled by operator/) });
   expect(rack.powerState(n9)).toBe('off');
 }, 120000);
@@ -196,14 +196,7 @@ test('a bulk run that is terminated still gets its running nodes powered off', a
   const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
   await new Client({ connection }).workflow.getHandle(bulkWorkflowId(started.body.bulk_id)).terminate('operator gave up');
   await connection.close();
-  const status = await waitFor(
-    'node 9 to stop',
-    async () => {
-      const body = (await http('GET', `${stack.inspectorUrl}/v1/introspection/${n9.name}`)).body;
-      return body.finished ? body : undefined;
-    },
-    60000,
-  );
+  const status = await introspectionEnded(n9.name, 60000);
   expect(status).toMatchObject({ state: 'error', error: expect.stringMatching(/Canceled by operator/) });
   expect(rack.powerState(n9)).toBe('off');
   expect((await http('GET', `${stack.nodeUrl}/v1/nodes/${n9.name}`)).body.provision_state).toBe('inspect failed');
