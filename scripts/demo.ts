@@ -8,12 +8,13 @@ import { renderTable } from '../cli/format';
 import { loadConfig } from '../common/config';
 import { SimRack } from '../sim/rack';
 import { startStack } from './stack';
+import { basicAuthorization } from '../cli/credentials';
 
 const NODES = 8;
 
 // The demo's own admin, handed to its CLI calls the way an operator sets them.
 const admin = { INTROSPECTOR_USERNAME: 'admin', INTROSPECTOR_PASSWORD: randomBytes(18).toString('base64url') };
-const authorization = `Basic ${Buffer.from(`${admin.INTROSPECTOR_USERNAME}:${admin.INTROSPECTOR_PASSWORD}`).toString('base64')}`;
+const authorization = basicAuthorization({ username: admin.INTROSPECTOR_USERNAME, password: admin.INTROSPECTOR_PASSWORD });
 
 async function getJson(url: string): Promise<any> {
   const res = await fetch(url, { headers: { authorization } });

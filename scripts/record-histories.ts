@@ -17,15 +17,16 @@ import { connectClient } from '../common/temporal';
 import { findTool } from '../common/tools';
 import { bulkWorkflowId, introspectionWorkflowId, verificationWorkflowId, type BulkInput, type IntrospectNodeInput } from '../workflows/definitions';
 import { startStack, type Stack } from './stack';
+import { basicAuthorization } from '../cli/credentials';
 
 const prefix = process.argv[2] ?? '';
 const outDir = path.resolve(process.argv[3] ?? path.join(__dirname, '..', 'test', 'fixtures', 'histories'));
 const basePort = Number(process.argv[4] ?? 27400);
-const admin = { user: 'admin', password: randomUUID() };
+const admin = { username: 'admin', password: randomUUID() };
 const mac = (i: number) => `02:00:00:00:01:${i.toString(16).padStart(2, '0')}`;
 
 async function call(method: string, url: string, body?: unknown): Promise<any> {
-  const headers = { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${admin.user}:${admin.password}`).toString('base64')}` };
+  const headers = { 'content-type': 'application/json', authorization: basicAuthorization(admin) };
   const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);

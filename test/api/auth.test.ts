@@ -7,9 +7,10 @@ import { bcryptEntry, ensureAdminUser, Htpasswd, parseHtpasswd } from '../../api
 import { Authenticator, refuseBrowserWrites, requireAdmin } from '../../api/auth/middleware';
 import { errorHandler } from '../../api/errors';
 import { apiHost, loadConfig } from '../../common/config';
+import { basicAuthorization } from '../../cli/credentials';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'introspector-auth-'));
-const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const basic = (username: string, password: string) => basicAuthorization({ username, password });
 
 describe('configuration', () => {
   test('http_basic is the default; noauth listens on loopback unless API_HOST says otherwise', () => {

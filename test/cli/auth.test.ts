@@ -6,12 +6,13 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InterruptedError } from '../../cli/http';
+import { basicAuthorization } from '../../cli/credentials';
 import { readTerminalLine } from '../../cli/prompt';
 import { ADMIN, type FakeApi, fakeApi, harness, READER } from './helpers';
 
 const NODES = { nodes: [{ uuid: 'u-1', name: 'rack1-u01', provision_state: 'manageable', properties: {} }] };
 const NO_CREDENTIALS = { INTROSPECTOR_USERNAME: undefined, INTROSPECTOR_PASSWORD: undefined };
-const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+const basic = (username: string, password: string) => basicAuthorization({ username, password });
 
 let api: FakeApi;
 beforeEach(async () => {

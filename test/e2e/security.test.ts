@@ -7,7 +7,8 @@ import { htpasswdFile } from '../../common/config';
 import { parseKernelCmdline } from '../../agent/settings';
 import { parseBootScript } from '../../sim/ipxe';
 import { historyTexts } from '../support/histories';
-import { ADMIN, basicAuth, http as call, startStack, waitFor, type Stack } from '../support/stack';
+import { ADMIN, http as call, startStack, waitFor, type Stack } from '../support/stack';
+import { basicAuthorization } from '../../cli/credentials';
 
 // The security suite, black-box against the running stack: one case (or a few) per point of
 // "safe on a real provisioning network". Nodes use the fake BMC driver, so each introspection
@@ -355,7 +356,7 @@ describe('6. logs are not data', () => {
       expect(stored.status).toBe(200);
       expect(stored.body.logs).toBeUndefined();
     }
-    const logs = await fetch(`${stack.inspectorUrl}/v1/introspection/${node.uuid}/logs`, { headers: { authorization: basicAuth(ADMIN.user, ADMIN.password) } });
+    const logs = await fetch(`${stack.inspectorUrl}/v1/introspection/${node.uuid}/logs`, { headers: { authorization: basicAuthorization({ username: ADMIN.user, password: ADMIN.password }) } });
     expect(logs.status).toBe(200);
     expect(gunzipSync(Buffer.from(await logs.arrayBuffer())).toString()).toContain('journal line');
     expect((await call('GET', `${stack.inspectorUrl}/v1/introspection/${node.uuid}/logs`, undefined, { auth: READER })).status).toBe(403);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { driverFor, type SimNode, type SimRack } from '../../sim/rack';
 import { enrollSimNode, startStackWithRack, type StackWithRack } from '../support/rack';
 import { http, waitFor, type Stack } from '../support/stack';
+import { basicAuthorization } from '../../cli/credentials';
 
 // A rack as unkind as real ones, introspected in one bulk run: power changes that take 2 s,
 // one-time boot overrides, a slow IPMI BMC, a busy one, Redfish BMCs, and a node whose first
@@ -55,7 +56,7 @@ test('every node is introspected: each boot armed PXE, each power change waited 
   for (const node of rack.nodes.filter((n) => n.bmc === 'redfish')) {
     const { driver_info: info } = driverFor(node);
     const system = await fetch(`${info.redfish_address}/redfish/v1/Systems/${node.systemId}`, {
-      headers: { authorization: `Basic ${Buffer.from(`${node.username}:${node.password}`).toString('base64')}` },
+      headers: { authorization: basicAuthorization(node) },
     });
     expect(((await system.json()) as any).Boot.BootSourceOverrideEnabled).toBe('Disabled');
   }

@@ -11,6 +11,7 @@ import { Chassis } from '../../sim/chassis';
 import { driverFor, SimRack, type SimNode } from '../../sim/rack';
 import { waitFor } from '../support/stack';
 import { chassisLog, describeWithRack, startBootService } from './support';
+import { basicAuthorization } from '../../cli/credentials';
 
 describeWithRack('Redfish nodes of a simulated rack', () => {
   let dir: string;
@@ -56,7 +57,7 @@ describeWithRack('Redfish nodes of a simulated rack', () => {
   }
 
   const url = (node: SimNode, route = '') => `http://${node.bmcAddress}:${node.bmcPort}/redfish/v1${route}`;
-  const auth = (node: SimNode) => ({ Authorization: `Basic ${Buffer.from(`${node.username}:${node.password}`).toString('base64')}` });
+  const auth = (node: SimNode) => ({ Authorization: basicAuthorization(node) });
   const json = async (res: Response): Promise<any> => res.json();
   const system = async (node: SimNode) => {
     const res = await fetch(url(node, `/Systems/${node.systemId}`), { headers: auth(node) });

@@ -3,11 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../common/config';
 import { startStack as startBaseStack, type Stack as BaseStack } from '../../scripts/stack';
+import { basicAuthorization } from '../../cli/credentials';
 
 /** The test stacks' admin (INTROSPECTOR_ADMIN_PASSWORD), which `http` sends unless told otherwise. */
 export const ADMIN = { user: 'admin', password: 'test-admin-password' };
-
-export const basicAuth = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 export interface Stack extends BaseStack {
   dataDir: string;
@@ -48,7 +47,7 @@ export async function http(method: string, url: string, body?: unknown, options:
   const auth = options.auth === undefined ? ADMIN : options.auth;
   const headers: Record<string, string> = {
     ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    ...(auth ? { authorization: basicAuth(auth.user, auth.password) } : {}),
+    ...(auth ? { authorization: basicAuthorization({ username: auth.user, password: auth.password }) } : {}),
     ...options.headers,
   };
   const res = await fetch(url, {
