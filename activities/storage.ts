@@ -56,6 +56,11 @@ export class ObjectStore {
     }
   }
 
+  /** Resolves when the bucket answers (readiness). */
+  async ping(timeoutMs: number): Promise<void> {
+    await this.s3.send(new HeadBucketCommand({ Bucket: this.settings.bucket }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+  }
+
   async putJson(name: string, value: unknown): Promise<void> {
     await this.s3.send(
       new PutObjectCommand({ Bucket: this.settings.bucket, Key: name, Body: JSON.stringify(value), ContentType: 'application/json' }),

@@ -9,6 +9,7 @@ import { Authenticator, refuseBrowserWrites } from './auth/middleware';
 import { Bulks } from './bulks';
 import { Callbacks } from './callbacks';
 import { errorHandler } from './errors';
+import { DependencyMonitor, healthRoutes, requireDependencies } from './health';
 import { callbackRoutes, inspectorRoutes, inspectorVersions } from './inspector-routes';
 import { Introspections } from './introspections';
 import { nodeRoutes } from './node-routes';
@@ -47,19 +48,30 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const introspections = new Introspections(client, registry, store, config);
   const verifications = new Verifications(client, registry, config);
   await verifications.reconcile().catch((err) => console.error(`putting right nodes left verifying or inspecting failed: ${(err as Error).message}`));
+  const monitor = new DependencyMonitor([
+    { name: 'temporal', probe: (ms) => client.connection.withDeadline(Date.now() + ms, () => client.workflowService.getSystemInfo({})) },
+    { name: 's3', probe: (ms) => store.ping(ms) },
+    { name: 'registry', probe: () => registry.ping() },
+  ]);
+  monitor.start();
   const callbacks = callbackRoutes(config, new Callbacks(client, registry, store, config), registry);
   const separateCallback = config.CALLBACK_PORT !== undefined;
 
   const inspector = express();
+  inspector.use(healthRoutes(monitor));
   inspector.use(refuseBrowserWrites);
   inspector.use(inspectorVersions());
+  // The boot scripts and ramdisk files stay served: a booting server cannot wait.
+  inspector.use('/v1', requireDependencies(monitor, ['temporal', 's3', 'registry']));
   if (!separateCallback) inspector.use(callbacks);
   inspector.use(auth.middleware());
   inspector.use(inspectorRoutes(introspections, new Bulks(client, config), registry));
-  inspector.use(errorHandler('inspector'));
+  inspector.use(errorHandler('inspector', monitor));
 
   const nodes = express();
+  nodes.use(healthRoutes(monitor));
   nodes.use(refuseBrowserWrites);
+  nodes.use(requireDependencies(monitor, ['registry']));
   nodes.use(
     nodeRoutes(registry, {
       guard: auth.middleware(),
@@ -69,7 +81,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
       },
     }),
   );
-  nodes.use(errorHandler('ironic'));
+  nodes.use(errorHandler('ironic', monitor));
 
   const host = apiHost(config);
   const servers = [await listen(inspector, host, config.INSPECTOR_PORT), await listen(nodes, host, config.NODE_API_PORT)];
@@ -77,8 +89,9 @@ export async function startApi(config: Config): Promise<RunningApi> {
     const callback = express();
     callback.use(refuseBrowserWrites);
     callback.use(inspectorVersions());
+    callback.use('/v1', requireDependencies(monitor, ['temporal', 's3', 'registry']));
     callback.use(callbacks);
-    callback.use(errorHandler('inspector'));
+    callback.use(errorHandler('inspector', monitor));
     servers.push(await listen(callback, config.CALLBACK_HOST ?? host, config.CALLBACK_PORT!));
   }
   return {
@@ -86,6 +99,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     nodePort: portOf(servers[1]),
     callbackPort: portOf(servers[2] ?? servers[0]),
     async close() {
+      monitor.stop();
       await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
       await client.connection.close();
       store.destroy();

@@ -17,7 +17,18 @@ export class ForbiddenError extends Error {
   readonly status = 403;
 }
 
-const STATUS_ERRORS = [NotFoundError, ConflictError, InvalidInputError, UnauthorizedError, ForbiddenError];
+/** A service this request needs (Temporal, S3, the registry) cannot be reached: try again later. */
+export class UnavailableError extends Error {
+  readonly status = 503;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+const STATUS_ERRORS = [NotFoundError, ConflictError, InvalidInputError, UnauthorizedError, ForbiddenError, UnavailableError];
 
 export function httpStatusOf(err: unknown): number {
   return STATUS_ERRORS.some((type) => err instanceof type) ? (err as { status: number }).status : 500;

@@ -59,6 +59,11 @@ export class NodeRegistry {
     await this.db.destroy();
   }
 
+  /** Resolves when the database answers (readiness). */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
   async createNode(input: unknown): Promise<NodeRecord> {
     const body = parseInput(NodeCreateSchema, input);
     const driverInfo = parseInput(driverInfoSchema(body.driver), body.driver_info, 'driver_info');
