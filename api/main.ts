@@ -1,8 +1,10 @@
 import { apiHost, loadConfig } from '../common/config';
+import { collectProcessMetrics } from '../common/metrics';
 import { startApi } from './server';
 
 async function main() {
   const config = loadConfig();
+  collectProcessMetrics('api');
   const api = await startApi(config);
   const host = apiHost(config);
   const callback = api.callbackPort === api.inspectorPort ? '' : `, agent callback on port ${api.callbackPort}`;

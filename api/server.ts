@@ -10,6 +10,8 @@ import { Bulks } from './bulks';
 import { Callbacks } from './callbacks';
 import { errorHandler } from './errors';
 import { DependencyMonitor, healthRoutes, requireDependencies } from './health';
+import { readVisibilityWith } from '../common/metrics';
+import { metricsRoute, readVisibilityFrom, requestMetrics } from './metrics';
 import { callbackRoutes, inspectorRoutes, inspectorVersions } from './inspector-routes';
 import { Introspections } from './introspections';
 import { nodeRoutes } from './node-routes';
@@ -54,10 +56,12 @@ export async function startApi(config: Config): Promise<RunningApi> {
     { name: 'registry', probe: () => registry.ping() },
   ]);
   monitor.start();
+  readVisibilityFrom(client);
   const callbacks = callbackRoutes(config, new Callbacks(client, registry, store, config), registry);
   const separateCallback = config.CALLBACK_PORT !== undefined;
 
   const inspector = express();
+  inspector.use(requestMetrics('inspector'));
   inspector.use(healthRoutes(monitor));
   inspector.use(refuseBrowserWrites);
   inspector.use(inspectorVersions());
@@ -65,11 +69,14 @@ export async function startApi(config: Config): Promise<RunningApi> {
   inspector.use('/v1', requireDependencies(monitor, ['temporal', 's3', 'registry']));
   if (!separateCallback) inspector.use(callbacks);
   inspector.use(auth.middleware());
+  inspector.use(metricsRoute(config.WORKER_METRICS_URL));
   inspector.use(inspectorRoutes(introspections, new Bulks(client, config), registry));
   inspector.use(errorHandler('inspector', monitor));
 
   const nodes = express();
+  nodes.use(requestMetrics('ironic'));
   nodes.use(healthRoutes(monitor));
+  nodes.use(metricsRoute(config.WORKER_METRICS_URL, auth.middleware()));
   nodes.use(refuseBrowserWrites);
   nodes.use(requireDependencies(monitor, ['registry']));
   nodes.use(
@@ -87,6 +94,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const servers = [await listen(inspector, host, config.INSPECTOR_PORT), await listen(nodes, host, config.NODE_API_PORT)];
   if (separateCallback) {
     const callback = express();
+    callback.use(requestMetrics('inspector'));
     callback.use(refuseBrowserWrites);
     callback.use(inspectorVersions());
     callback.use('/v1', requireDependencies(monitor, ['temporal', 's3', 'registry']));
@@ -100,6 +108,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     callbackPort: portOf(servers[2] ?? servers[0]),
     async close() {
       monitor.stop();
+      readVisibilityWith(undefined);
       await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
       await client.connection.close();
       store.destroy();

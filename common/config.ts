@@ -69,6 +69,10 @@ const ConfigSchema = z.object({
   PROCESSING_KEEP_PORTS: z.string().optional(),
   PROCESSING_PCI_ALIASES: z.string().optional(),
   PROCESSING_MIN_ROOT_DISK_GIB: z.string().optional(),
+  /** Where a worker process serves its metrics and the Temporal SDK's (127.0.0.1; the SDK's exporter on the next port). */
+  WORKER_METRICS_PORT: port.default(9464),
+  /** The worker process's metrics, appended to the API's /metrics; unset: the workers in the API's process. */
+  WORKER_METRICS_URL: z.url().optional(),
   IPMI_CIPHER_SUITE: z.coerce.number().int().min(0).max(17).default(3),
 });
 

@@ -6,6 +6,7 @@ import type { NodeRecord } from '../../nodes';
 import { IpmiDriverInfoSchema, RedfishDriverInfoSchema } from '../../nodes/schema';
 import { BmcError, type BmcDriver } from './driver';
 import { FakeDriver } from './fake';
+import { measured } from './measured';
 import { paced } from './pace';
 import { IpmitoolDriver } from './ipmitool';
 import { RedfishDriver } from './redfish';
@@ -39,16 +40,16 @@ export function bmcFor(node: NodeRecord, settings: BmcSettings): BmcDriver {
       const parsed = IpmiDriverInfoSchema.safeParse(node.driver_info);
       if (!parsed.success) throw new InvalidInputError(`node ${node.uuid}: driver_info: ${describeZodError(parsed.error)}`);
       const driver = new IpmitoolDriver(parsed.data, { nodeId: node.name ?? node.uuid, ...settings });
-      return paced(driver, `ipmi ${parsed.data.ipmi_address}:${parsed.data.ipmi_port}`, settings.minCommandIntervalMs ?? 0);
+      return paced(measured(driver, 'ipmi'), `ipmi ${parsed.data.ipmi_address}:${parsed.data.ipmi_port}`, settings.minCommandIntervalMs ?? 0);
     }
     case 'redfish': {
       const parsed = RedfishDriverInfoSchema.safeParse(node.driver_info);
       if (!parsed.success) throw new InvalidInputError(`node ${node.uuid}: driver_info: ${describeZodError(parsed.error)}`);
       const driver = new RedfishDriver(parsed.data, { nodeId: node.name ?? node.uuid, retryDelayMs: settings.retryDelayMs });
-      return paced(driver, `redfish ${new URL(parsed.data.redfish_address).origin}`, settings.minCommandIntervalMs ?? 0);
+      return paced(measured(driver, 'redfish'), `redfish ${new URL(parsed.data.redfish_address).origin}`, settings.minCommandIntervalMs ?? 0);
     }
     case 'fake':
-      return new FakeDriver(node.uuid);
+      return measured(new FakeDriver(node.uuid), 'fake');
     default:
       throw new BmcError(`node ${node.uuid}: driver ${node.driver} cannot control power yet`, false);
   }

@@ -1,4 +1,4 @@
-import type { BmcDriver } from './driver';
+import { aroundEachCommand, type BmcDriver } from './driver';
 
 // Ironic's ipmi_min_command_interval: a BMC gets at least this long between two commands from
 // this worker, whatever else the worker runs; commands to one BMC also never overlap.
@@ -22,22 +22,12 @@ async function turn(bmc: string, minIntervalMs: number): Promise<() => void> {
 
 /** The driver with every command paced per BMC (keyed by its address). */
 export function paced(driver: BmcDriver, bmc: string, minIntervalMs: number): BmcDriver {
-  const wrap =
-    <A extends unknown[], R>(command: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      const done = await turn(bmc, minIntervalMs);
-      try {
-        return await command.apply(driver, args);
-      } finally {
-        done();
-      }
-    };
-  // On top of the driver itself, so it is still an instance of its class.
-  return Object.assign(Object.create(driver) as BmcDriver, {
-    powerStatus: wrap(driver.powerStatus),
-    powerOn: wrap(driver.powerOn),
-    powerOff: wrap(driver.powerOff),
-    powerCycle: wrap(driver.powerCycle),
-    setBootDevice: wrap(driver.setBootDevice),
+  return aroundEachCommand(driver, async (_command, run) => {
+    const done = await turn(bmc, minIntervalMs);
+    try {
+      return await run();
+    } finally {
+      done();
+    }
   });
 }

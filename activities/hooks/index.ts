@@ -1,4 +1,5 @@
 import type { IntrospectionData } from '../../common/inventory';
+import { hookDurations } from '../../common/metrics';
 import { capabilitiesHook } from './capabilities';
 import { extraHardwareHook } from './extra_hardware';
 import { lldpBasicHook } from './lldp_basic';
@@ -78,7 +79,7 @@ export interface PipelineResult {
 
 /**
  * Runs the hooks: every beforeProcessing in order, then every beforeUpdate in order.
- * Pure: the inputs are deep-copied and never modified. Any error a hook throws
+ * Pure but for its timing metrics: the inputs are deep-copied and never modified. Any error a hook throws
  * becomes a HookError `hook <name>: <message>`; an unknown hook name in `order`
  * is an Error raised before any hook runs.
  */
@@ -105,6 +106,7 @@ export function runPipeline(
   const run = (hook: ProcessingHook, phase: 'beforeProcessing' | 'beforeUpdate') => {
     const fn = hook[phase];
     if (!fn) return;
+    const end = hookDurations.startTimer({ hook: hook.name, stage: phase });
     try {
       fn.call(hook, ctx);
     } catch (e) {
@@ -112,6 +114,8 @@ export function runPipeline(
       const wrapped = new HookError(`hook ${hook.name}: ${message}`);
       wrapped.cause = e;
       throw wrapped;
+    } finally {
+      end();
     }
   };
   for (const hook of hooks) run(hook, 'beforeProcessing');

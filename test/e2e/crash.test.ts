@@ -18,10 +18,12 @@ let rack: SimRack;
 let postgres: Postgres | undefined;
 const workers: ChildProcess[] = [];
 
+const WORKER_METRICS_PORT = 17650;
+
 function startWorkerProcess(n: number): ChildProcess {
   const log = fs.openSync(path.join(stack.dataDir, `worker-${n}.log`), 'a');
   const child = spawn(process.execPath, tsEntry('worker/main.ts'), {
-    env: { ...process.env, ...stack.env },
+    env: { ...process.env, ...stack.env, WORKER_METRICS_PORT: String(WORKER_METRICS_PORT) },
     stdio: ['ignore', log, log],
   });
   fs.closeSync(log);
@@ -84,4 +86,11 @@ test('an introspection survives its worker being killed mid-run', async () => {
   expect(shown.provision_state).toBe('manageable');
   expect(shown.properties.cpus).toBeGreaterThan(0);
   expect(rack.powerState(node)).toBe('off');
+
+  // The worker process serves its metrics and the Temporal SDK's: the power off it sent is counted.
+  const metrics = await (await fetch(`http://127.0.0.1:${WORKER_METRICS_PORT}/metrics`)).text();
+  expect(metrics).toMatch(/^introspector_bmc_command_duration_seconds_count\{driver="ipmi",command="powerOff",outcome="ok"\} [1-9]/m);
+  expect(metrics).toMatch(/^introspector_processing_hook_duration_seconds_count\{hook="scheduler",stage="beforeUpdate"\} 1$/m);
+  expect(metrics).toMatch(/^introspector_worker_process_resident_memory_bytes \d+/m);
+  expect(metrics).toMatch(/^temporal_workflow_completed\{.*\} 1$/m);
 }, 180000);

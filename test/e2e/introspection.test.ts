@@ -114,6 +114,20 @@ test('a simulated server is introspected end to end', async () => {
   const late = await http('POST', `${stack.inspectorUrl}/v1/continue`, raw, { auth: null });
   expect(late.status).toBe(404);
   expect(late.body.error.message).toMatch(/no introspection is waiting/);
+
+  // What it took shows in the metrics, for an authenticated scrape of either API.
+  expect((await http('GET', `${stack.nodeUrl}/metrics`, undefined, { auth: null })).status).toBe(401);
+  const metrics = await http('GET', `${stack.inspectorUrl}/metrics`);
+  expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  expect(metrics.body).toMatch(/^introspector_callbacks_total\{status="200"\} 1$/m);
+  expect(metrics.body).toMatch(/^introspector_callbacks_total\{status="404"\} [1-9]/m);
+  expect(metrics.body).toMatch(/^introspector_callback_body_bytes_count [2-9]/m);
+  expect(metrics.body).toMatch(/^introspector_http_request_duration_seconds_count\{api="inspector",method="POST",route="\/v1\/introspection\/:node",status="202"\} 1$/m);
+  expect(metrics.body).toMatch(/^introspector_bmc_command_duration_seconds_count\{driver="ipmi",command="setBootDevice",outcome="ok"\} [1-9]/m);
+  expect(metrics.body).toMatch(/^introspector_processing_hook_duration_seconds_count\{hook="ramdisk_error",stage="beforeProcessing"\} [1-9]/m);
+  expect(metrics.body).toMatch(/^introspector_introspections_waiting 0$/m);
+  const nodeMetrics = await http('GET', `${stack.nodeUrl}/metrics`);
+  expect(nodeMetrics.body).toMatch(/^introspector_http_request_duration_seconds_count\{api="ironic",method="GET",route="\/v1\/nodes\/:node",status="200"\} [1-9]/m);
 }, 120000);
 
 test('an introspection whose agent never calls back times out and powers the node off', async () => {

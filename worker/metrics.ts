@@ -1,0 +1,26 @@
+import http from 'node:http';
+import { Runtime } from '@temporalio/worker';
+import type { Config } from '../common/config';
+import { collectProcessMetrics, workerMetrics } from '../common/metrics';
+
+// A worker process's metrics on 127.0.0.1:WORKER_METRICS_PORT/metrics: its own (BMC commands,
+// hooks, the process) and the Temporal SDK's (task slots, poll and schedule-to-start
+// latencies...), which the SDK's exporter serves on the next port and this endpoint appends.
+// Call before the first worker or connection: the SDK's runtime is configured once.
+
+export async function serveWorkerMetrics(config: Config): Promise<http.Server> {
+  const sdkAddress = `127.0.0.1:${config.WORKER_METRICS_PORT + 1}`;
+  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: sdkAddress } } } });
+  collectProcessMetrics('worker');
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/metrics') return void res.writeHead(404).end();
+    void (async () => {
+      const sdk = await fetch(`http://${sdkAddress}/metrics`, { signal: AbortSignal.timeout(2000) })
+        .then((r) => r.text())
+        .catch((err: Error) => `# the Temporal SDK's metrics could not be read: ${err.message}\n`);
+      res.writeHead(200, { 'Content-Type': workerMetrics.contentType }).end(`${await workerMetrics.metrics()}\n${sdk}`);
+    })();
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.WORKER_METRICS_PORT, '127.0.0.1', resolve));
+  return server;
+}
