@@ -1,4 +1,5 @@
 import type { NodeRegistry } from '../nodes';
+import type { PxeFilter } from '../pxe/filter';
 import type { BmcSettings } from './bmc';
 import type { ProcessingSettings } from './hooks/settings';
 import type { ObjectStore } from './storage';
@@ -9,4 +10,6 @@ export interface ActivityDeps {
   store: ObjectStore;
   bmc: BmcSettings;
   processing: ProcessingSettings;
+  /** The dnsmasq PXE filter, when a hostsdir is configured. */
+  pxeFilter: PxeFilter | null;
 }

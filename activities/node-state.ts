@@ -10,7 +10,8 @@ export function nodeStateActivities(deps: ActivityDeps) {
      * Checks again, in the same write, that the node may be introspected (a queued node may have
      * been provided or put in maintenance since it was selected): a refused node is never touched.
      * Also opens the run: its fresh token reaches the ramdisk through the boot script, never
-     * through Temporal.
+     * through Temporal. The PXE filter lets the node's MACs through before this returns: the
+     * power-on comes next.
      */
     async markInspecting(nodeUuid: string): Promise<void> {
       await classified(async () => {
@@ -26,18 +27,29 @@ export function nodeStateActivities(deps: ActivityDeps) {
           };
         });
         await deps.registry.runs.open(nodeUuid);
+        await deps.pxeFilter?.sync();
       });
     },
 
     /**
      * Ends the node's inspection: its run takes no more data; manageable on success, `inspect
      * failed` with the error otherwise; a node whose provision state has moved on meanwhile is left alone.
+     * The PXE filter ignores the node's MACs again.
      */
     async markInspectionDone(nodeUuid: string, error: string | null): Promise<void> {
       await classified(async () => {
         await deps.registry.runs.close(nodeUuid);
+        await deps.pxeFilter?.sync();
         await deps.registry.finishProvision(nodeUuid, 'inspecting', { error });
       });
+    },
+
+    /**
+     * Ends the processing of a discovered node's data: when, and its error if any. Its provision
+     * state stays `enroll`: nothing has verified its BMC credentials yet.
+     */
+    async markDiscoveryDone(nodeUuid: string, error: string | null): Promise<void> {
+      await classified(() => deps.registry.updateNode(nodeUuid, () => ({ inspection_finished_at: new Date().toISOString(), last_error: error })));
     },
 
     /** Ends `manage`'s check: manageable with the power state the BMC reported, or back to enroll with why. */

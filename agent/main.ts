@@ -1,6 +1,7 @@
 // introspector-agent: collects hardware facts on the machine being introspected
 // and posts them to the inspector callback (POST /v1/continue), like
-// ironic-python-agent's inspection. Run: npx tsx agent/main.ts --help
+// ironic-python-agent's inspection; with a run token it first reports that it
+// started (POST /v1/continue/started). Run: npx tsx agent/main.ts --help
 //
 // Exit codes: 0 delivered (or printed with --dry-run), 1 collection broke
 // (an {error} payload is still sent), 2 bad settings, 3 delivery rejected
@@ -15,6 +16,7 @@ import { type DeliverOptions, deliver } from './deliver';
 import { type Logger, createLogger, redactUrl } from './log';
 import { tokenRedactor } from './redact';
 import { DEFAULT_CMDLINE_FILE, DEFAULT_DEADLINE_SECONDS, type FlagValues, SettingsError, resolveSettings } from './settings';
+import { reportStarted } from './started';
 import { AGENT_VERSION } from './version';
 
 export const EXIT = { OK: 0, COLLECTION_FAILED: 1, BAD_SETTINGS: 2, REJECTED: 3, DEADLINE: 4 } as const;
@@ -116,7 +118,14 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     redact: tokenRedactor(settings.agentToken),
     ...deps.context,
   });
+  // Sent before collecting and awaited after it: the report never holds the collection up. It
+  // needs the run's token to say whose agent started.
+  const started =
+    settings.agentToken && !settings.dryRun
+      ? reportStarted(settings.callbackUrl!, settings.agentToken, { log, fetch: deps.delivery?.fetch })
+      : undefined;
   const result = await runCollectors(settings.collectors, ctx);
+  await started;
 
   if (settings.dryRun) {
     await stdout(JSON.stringify(result.payload, null, 2) + '\n');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import type { BulkCounts } from '../common/api-types';
+import type { BootPhase, FailuresByPhase } from '../common/boot-phases';
 import type { Config } from '../common/config';
 import { ConflictError, NotFoundError } from '../common/errors';
 import {
@@ -49,7 +50,19 @@ export interface BulkBody extends BulkCounts {
   state: string;
   started_at: string;
   finished_at: string | null;
-  nodes: { uuid: string; name: string | null; state: string; error: string | null; detail: string | null; started_at: string | null; finished_at: string | null }[];
+  /** The failed nodes by the phase their last boot stopped after (`none`: never powered on, or not known). */
+  failures_by_phase: FailuresByPhase;
+  nodes: {
+    uuid: string;
+    name: string | null;
+    state: string;
+    error: string | null;
+    detail: string | null;
+    /** A failed node: the phase its last boot stopped after. */
+    boot_phase?: BootPhase | null;
+    started_at: string | null;
+    finished_at: string | null;
+  }[];
 }
 
 /** Starts, watches and aborts bulk introspection workflows. */
@@ -109,19 +122,21 @@ export class Bulks {
       skipped: progress.skipped,
       started_at: progress.startedAt,
       finished_at: progress.finishedAt,
+      failures_by_phase: progress.failuresByPhase ?? {},
       nodes: progress.nodes.map((n, i) => ({
         uuid: n.uuid,
         name: n.name,
         state: n.state,
         error: n.error,
         detail: details[i],
+        ...(n.state === 'failed' ? { boot_phase: n.bootPhase ?? null } : {}),
         started_at: n.startedAt,
         finished_at: n.finishedAt,
       })),
     };
   }
 
-  async list(limit = 50): Promise<Omit<BulkBody, 'nodes' | 'pending' | 'running' | 'skipped'>[]> {
+  async list(limit = 50): Promise<Omit<BulkBody, 'nodes' | 'pending' | 'running' | 'skipped' | 'failures_by_phase'>[]> {
     const out = [];
     for await (const execution of this.client.workflow.list({ query: `WorkflowType = 'bulkIntrospection'` })) {
       if (execution.status.name === 'CONTINUED_AS_NEW') continue; // an earlier run of a bulk listed by its latest

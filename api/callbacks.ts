@@ -3,18 +3,21 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import { z } from 'zod';
 import { NOT_WAITING_YET } from '../common/api-types';
 import type { Config } from '../common/config';
-import { ConflictError, ForbiddenError } from '../common/errors';
+import { ConflictError, ForbiddenError, InvalidInputError } from '../common/errors';
 import { IntrospectionDataSchema, RamdiskErrorSchema } from '../common/inventory';
 import { bootMac } from '../common/mac';
 import { parseInput } from '../common/validation';
 import { objectNames, type ObjectStore } from '../activities/storage';
 import type { NodeRegistry } from '../nodes';
+import type { DiscoveredServer } from '../nodes/discovery';
 import type { AgentIdentity } from '../nodes/runs';
+import { startIntrospectionWorkflow } from './introspections';
 import { deliverDataUpdate, IntrospectionStateKey, introspectionWorkflowId } from '../workflows/definitions';
 
 // The agent's callback (POST /v1/continue): find the one run the post is for, before reading
 // the rest of the body; store the post under a name of its own; hand that name to the run,
-// which accepts exactly one.
+// which accepts exactly one. With discovery on, the post of a server no node matches enrolls
+// it instead, and starts the processing of its data.
 
 /** What identifies the sender, read before the rest of the body is validated. */
 const IdentitySchema = z.looseObject({
@@ -65,13 +68,16 @@ export class Callbacks {
   async receive(body: unknown, headerToken: string | undefined): Promise<{ uuid: string }> {
     const identity = parseInput(IdentitySchema, body);
     const token = headerToken ?? identity.agent_token;
-    const nodeUuid = await this.runFor(token, identityOf(identity));
+    const sender = identityOf(identity);
+    if (token === undefined && this.config.DISCOVERY_ENABLED && (await this.registry.discoveries.unknown(sender))) {
+      const discovered = await this.discover(body as Record<string, unknown>, { ...sender, bootMac: bootMac(identity.boot_interface) });
+      // Otherwise another post of the server enrolled it a moment ago: answered as any known server's.
+      if (discovered) return discovered;
+    }
+    const nodeUuid = await this.runFor(token, sender);
     await this.ensureWaiting(nodeUuid);
 
-    const { logs, agent_token: _sent, ...data } = validate(body as Record<string, unknown>) as Record<string, unknown>;
-    const objectName = objectNames.received(nodeUuid, randomUUID());
-    await this.store.putJson(objectName, withoutToken(data, token));
-    if (typeof logs === 'string' && logs) await this.store.putJson(objectNames.logsOf(objectName), { logs });
+    const objectName = await this.keep(nodeUuid, validate(body as Record<string, unknown>) as Record<string, unknown>, token);
     try {
       await this.client.workflow.getHandle(introspectionWorkflowId(nodeUuid)).executeUpdate(deliverDataUpdate, { args: [{ objectName }] });
     } catch (err) {
@@ -82,6 +88,38 @@ export class Callbacks {
       throw err;
     }
     return { uuid: nodeUuid };
+  }
+
+  /**
+   * Enrolls a server no node matched, keeps its post and starts processing it, all or nothing:
+   * after a failure the server is unknown again, so the agent's retry discovers it afresh.
+   * Undefined when a node matches it by the time it would be enrolled.
+   */
+  private async discover(body: Record<string, unknown>, server: DiscoveredServer): Promise<{ uuid: string } | undefined> {
+    const post = validate(body) as Record<string, unknown>;
+    if (typeof post.error === 'string' && post.error) throw new InvalidInputError(`Ramdisk reported error: ${post.error} (a server that is not enrolled is not discovered from an error)`);
+    const { uuid, enrolled } = await this.registry.discoveries.enroll(server, this.config.DISCOVERY_DRIVER);
+    if (!enrolled) return undefined;
+    let objectName: string | undefined;
+    try {
+      // As ironic-inspector marks the data, for rules that apply to discoveries only.
+      objectName = await this.keep(uuid, { ...post, auto_discovered: true }, undefined);
+      await startIntrospectionWorkflow(this.client, this.config, uuid, 'discoverNode', [{ nodeUuid: uuid, objectName }], 'processing');
+    } catch (err) {
+      if (objectName) await this.discard(objectName);
+      await this.registry.deleteNode(uuid).catch(() => undefined);
+      throw err;
+    }
+    return { uuid };
+  }
+
+  /** Stores a validated post under a name of its own, its logs beside it, never the token; returns the name. */
+  private async keep(nodeUuid: string, post: Record<string, unknown>, token: string | undefined): Promise<string> {
+    const { logs, agent_token: _sent, ...data } = post;
+    const objectName = objectNames.received(nodeUuid, randomUUID());
+    await this.store.putJson(objectName, withoutToken(data, token));
+    if (typeof logs === 'string' && logs) await this.store.putJson(objectNames.logsOf(objectName), { logs });
+    return objectName;
   }
 
   /** The node whose run the post is for: by its token, or (when tokens are optional) by MACs and BMC address among waiting runs. */

@@ -3,18 +3,20 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Config } from '../common/config';
 import type { NodeRegistry } from '../nodes';
+import { maskRuleSecrets } from '../activities/rules/actions';
 import { MAX_RULE_BYTES, MAX_RULES, parseRule } from '../activities/rules/schema';
 import { ConflictError, InvalidInputError } from '../common/errors';
 import { DEFAULT_JSON_LIMITS } from '../common/json-shape';
 import { requireAdmin } from './auth/middleware';
 import { bootRoutes } from './boot';
+import type { BootPhaseReports } from './boot-phases';
 import { TOKEN_HEADER, type Callbacks } from './callbacks';
 import { jsonBody } from './json-body';
 import { BulkRequestSchema, type Bulks } from './bulks';
 import type { Introspections } from './introspections';
 import { parseInput } from '../common/validation';
 
-const ListQuerySchema = z.object({
+export const ListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   /** Only the per-node runs of this bulk run (search attribute IntrospectionBulk). */
   bulk: z.string().regex(/^[0-9a-f-]{36}$/i, 'must be a bulk id (uuid)').optional(),
@@ -51,12 +53,16 @@ export function inspectorVersions(): Router {
 }
 
 /** The agent's side: its callback and the boot scripts that bring it up. The only anonymous writes. */
-export function callbackRoutes(config: Config, callbacks: Callbacks, registry: NodeRegistry): Router {
+export function callbackRoutes(config: Config, callbacks: Callbacks, registry: NodeRegistry, phases: BootPhaseReports): Router {
   const router = Router();
-  router.use(bootRoutes(config, registry));
+  router.use(bootRoutes(config, registry, phases));
   const limits = { ...DEFAULT_JSON_LIMITS, longStrings: ['logs'] };
   router.post('/v1/continue', jsonBody(config.CONTINUE_BODY_LIMIT, limits), async (req, res) => {
     res.json(await callbacks.receive(req.body, req.get(TOKEN_HEADER)));
+  });
+  // The agent says it is up, before it collects; its run token alone says whose (no body).
+  router.post('/v1/continue/started', async (req, res) => {
+    res.status(202).json(await phases.agentStarted(req.get(TOKEN_HEADER)));
   });
   return router;
 }
@@ -115,7 +121,7 @@ export function inspectorRoutes(introspections: Introspections, bulks: Bulks, re
     if ((await registry.listRules()).length >= MAX_RULES) throw new ConflictError(`there are ${MAX_RULES} rules already, the most that may be stored`);
     const uuid = rule.uuid ?? randomUUID();
     const stored = await registry.createRule(uuid, rule.description ?? null, { ...rule, uuid });
-    res.status(201).json({ ...stored.body, links: ruleLinks(req, uuid) });
+    res.status(201).json({ ...maskRuleSecrets(stored.body), links: ruleLinks(req, uuid) });
   });
   router.get('/v1/rules', async (req, res) => {
     const rules = await registry.listRules();
@@ -125,7 +131,7 @@ export function inspectorRoutes(introspections: Introspections, bulks: Bulks, re
   });
   router.get('/v1/rules/:uuid', async (req, res) => {
     const rule = await registry.getRuleOrThrow(req.params.uuid);
-    res.json({ ...rule.body, links: ruleLinks(req, rule.uuid) });
+    res.json({ ...maskRuleSecrets(rule.body), links: ruleLinks(req, rule.uuid) });
   });
   router.delete('/v1/rules/:uuid', async (req, res) => {
     await registry.deleteRule(req.params.uuid);

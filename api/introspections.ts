@@ -7,6 +7,7 @@ import {
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { lastPhase, phaseList, stopHint, type BootPhaseTimes } from '../common/boot-phases';
 import type { Config } from '../common/config';
 import { ConflictError, InvalidInputError, NotFoundError } from '../common/errors';
 import type { IntrospectionStatusBody } from '../common/api-types';
@@ -20,6 +21,7 @@ import {
   IntrospectionStateKey,
   introspectionWorkflowId,
   type IntrospectionState,
+  type IntrospectionStatus,
   type IntrospectNodeInput,
 } from '../workflows/definitions';
 
@@ -27,9 +29,43 @@ export interface StatusBody extends IntrospectionStatusBody {
   links: { href: string; rel: string }[];
 }
 
-type IntrospectionWorkflowType = 'introspectNode' | 'reapplyNode';
+type IntrospectionWorkflowType = 'introspectNode' | 'reapplyNode' | 'discoverNode';
 
 const iso = (d: Date | undefined) => (d ? d.toISOString() : null);
+
+/** Starts one of a node's introspection runs; one at a time per node: a second start while one runs is a 409. */
+export async function startIntrospectionWorkflow(
+  client: Client,
+  config: Config,
+  nodeUuid: string,
+  type: IntrospectionWorkflowType,
+  args: unknown[],
+  state: IntrospectionState,
+): Promise<void> {
+  try {
+    await client.workflow.start(type, {
+      workflowId: introspectionWorkflowId(nodeUuid),
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      args,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      typedSearchAttributes: [
+        { key: IntrospectionNodeKey, value: nodeUuid },
+        { key: IntrospectionStateKey, value: state },
+      ],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new ConflictError(`Node ${nodeUuid} is already being introspected`);
+    }
+    throw err;
+  }
+}
+
+/** How far the last boot got, and what stopping there usually means (nothing once the run finished). */
+function bootPhaseFields(times: BootPhaseTimes, state: string) {
+  const phase = lastPhase(times);
+  return { boot_phase: phase, boot_phases: phaseList(times), hint: state === 'finished' ? null : stopHint(phase) };
+}
 
 /** Starts, watches, aborts and feeds introspection workflows; the API's link to Temporal. */
 export class Introspections {
@@ -51,7 +87,7 @@ export class Introspections {
       bootTimeoutSeconds: this.config.INTROSPECTION_BOOT_TIMEOUT,
       bootAttempts: this.config.INTROSPECTION_BOOT_ATTEMPTS,
     };
-    await this.startWorkflow(node.uuid, 'introspectNode', [input], 'starting');
+    await startIntrospectionWorkflow(this.client, this.config, node.uuid, 'introspectNode', [input], 'starting');
     return node;
   }
 
@@ -61,41 +97,20 @@ export class Introspections {
     if ((await this.store.getJson(objectNames.unprocessed(node.uuid))) === undefined) {
       throw new NotFoundError(`no unprocessed introspection data stored for node ${node.uuid}`);
     }
-    await this.startWorkflow(node.uuid, 'reapplyNode', [node.uuid], 'reapplying');
+    await startIntrospectionWorkflow(this.client, this.config, node.uuid, 'reapplyNode', [node.uuid], 'reapplying');
     return node;
-  }
-
-  /** One workflow id per node: a second start while one runs is a 409. */
-  private async startWorkflow(nodeUuid: string, type: IntrospectionWorkflowType, args: unknown[], state: IntrospectionState) {
-    try {
-      await this.client.workflow.start(type, {
-        workflowId: introspectionWorkflowId(nodeUuid),
-        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
-        args,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        typedSearchAttributes: [
-          { key: IntrospectionNodeKey, value: nodeUuid },
-          { key: IntrospectionStateKey, value: state },
-        ],
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new ConflictError(`Node ${nodeUuid} is already being introspected`);
-      }
-      throw err;
-    }
   }
 
   async status(ident: string, baseUrl: string): Promise<StatusBody> {
     const node = await this.registry.getNodeOrThrow(ident);
     const description = await this.describe(node.uuid);
-    return this.toStatus(node.uuid, description, baseUrl);
+    return this.toStatus(node.uuid, description, baseUrl, true);
   }
 
   /** The most recent introspections, newest first, as ironic-inspector's list; or those of one bulk run. */
   async list(baseUrl: string, limit = 50, bulkId?: string): Promise<StatusBody[]> {
     const out: StatusBody[] = [];
-    let query = `WorkflowType IN ('introspectNode', 'reapplyNode')`;
+    let query = `WorkflowType IN ('introspectNode', 'reapplyNode', 'discoverNode')`;
     if (bulkId) query += ` AND ${IntrospectionBulkKey.name} = '${bulkId}'`; // bulkId is validated as a uuid
     for await (const execution of this.client.workflow.list({ query })) {
       const uuid = execution.workflowId.replace(/^introspection-/, '');
@@ -138,7 +153,8 @@ export class Introspections {
     }
   }
 
-  private async toStatus(uuid: string, d: Omit<WorkflowExecutionInfo, 'raw'>, baseUrl: string): Promise<StatusBody> {
+  /** `ofEnded`: also ask a run that has ended how far its boots got (a replay on a worker: for one node, not for lists). */
+  private async toStatus(uuid: string, d: Omit<WorkflowExecutionInfo, 'raw'>, baseUrl: string, ofEnded = false): Promise<StatusBody> {
     const running = d.status.name === 'RUNNING';
     let state = d.typedSearchAttributes.get(IntrospectionStateKey) ?? 'starting';
     let error: string | null = null;
@@ -147,7 +163,8 @@ export class Introspections {
       state = 'error';
       error = await this.failureMessage(d);
     }
-    const detail = running ? await this.detail(d.workflowId, d.runId) : undefined;
+    const run = running || ofEnded ? await this.runStatus(d.workflowId, d.runId) : undefined;
+    const detail = running ? run?.detail : undefined;
     return {
       ...(detail ? { detail } : {}),
       uuid,
@@ -156,13 +173,15 @@ export class Introspections {
       error,
       started_at: iso(d.startTime),
       finished_at: iso(d.closeTime),
+      // A worker of the version before boot phases answers without them.
+      ...(run?.bootPhases && d.type === 'introspectNode' ? bootPhaseFields(run.bootPhases, state) : {}),
       links: [{ href: `${baseUrl}/v1/introspection/${uuid}`, rel: 'self' }],
     };
   }
 
-  private async detail(workflowId: string, runId: string): Promise<string | undefined> {
+  private async runStatus(workflowId: string, runId: string): Promise<IntrospectionStatus | undefined> {
     try {
-      return (await this.client.workflow.getHandle(workflowId, runId).query(statusQuery)).detail;
+      return await this.client.workflow.getHandle(workflowId, runId).query(statusQuery);
     } catch {
       return undefined; // no worker answering right now: the state alone still says enough
     }

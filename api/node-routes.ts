@@ -18,11 +18,11 @@ export interface NodeRoutesOptions extends ProvisioningOptions {
   guard?: RequestHandler;
 }
 
-const NodeListQuerySchema = NodeFilterSchema.extend(FieldSelectionSchema);
-const PortListQuerySchema = PortFilterSchema.extend(FieldSelectionSchema);
-const NodePortsQuerySchema = PortListQuerySchema.omit({ node: true, node_uuid: true });
-const ShowQuerySchema = z.strictObject({ fields: FieldSelectionSchema.fields });
-const TraitsBodySchema = z.strictObject({ traits: TraitListSchema });
+export const NodeListQuerySchema = NodeFilterSchema.extend(FieldSelectionSchema);
+export const PortListQuerySchema = PortFilterSchema.extend(FieldSelectionSchema);
+export const NodePortsQuerySchema = PortListQuerySchema.omit({ node: true, node_uuid: true });
+export const ShowQuerySchema = z.strictObject({ fields: FieldSelectionSchema.fields });
+export const TraitsBodySchema = z.strictObject({ traits: TraitListSchema });
 
 /** The node registry over HTTP, shaped like Ironic's v1 API: nodes, ports, provision states, traits. */
 export function nodeRoutes(registry: NodeRegistry, options: NodeRoutesOptions = {}): Router {

@@ -6,12 +6,14 @@ import { connectClient } from '../common/temporal';
 import { openRegistry } from '../nodes';
 import { ensureAdminUser } from './auth/htpasswd';
 import { Authenticator, refuseBrowserWrites } from './auth/middleware';
+import { BootPhaseReports } from './boot-phases';
 import { Bulks } from './bulks';
 import { Callbacks } from './callbacks';
 import { errorHandler } from './errors';
 import { DependencyMonitor, healthRoutes, requireDependencies } from './health';
 import { readVisibilityWith } from '../common/metrics';
 import { metricsRoute, readVisibilityFrom, requestMetrics } from './metrics';
+import { openApiRoute } from './openapi';
 import { callbackRoutes, inspectorRoutes, inspectorVersions } from './inspector-routes';
 import { Introspections } from './introspections';
 import { nodeRoutes } from './node-routes';
@@ -57,12 +59,12 @@ export async function startApi(config: Config): Promise<RunningApi> {
   ]);
   monitor.start();
   readVisibilityFrom(client);
-  const callbacks = callbackRoutes(config, new Callbacks(client, registry, store, config), registry);
+  const callbacks = callbackRoutes(config, new Callbacks(client, registry, store, config), registry, new BootPhaseReports(client, registry));
   const separateCallback = config.CALLBACK_PORT !== undefined;
 
   const inspector = express();
   inspector.use(requestMetrics('inspector'));
-  inspector.use(healthRoutes(monitor));
+  inspector.use(healthRoutes(monitor), openApiRoute('inspector'));
   inspector.use(refuseBrowserWrites);
   inspector.use(inspectorVersions());
   // The boot scripts and ramdisk files stay served: a booting server cannot wait.
@@ -75,7 +77,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
 
   const nodes = express();
   nodes.use(requestMetrics('ironic'));
-  nodes.use(healthRoutes(monitor));
+  nodes.use(healthRoutes(monitor), openApiRoute('ironic'));
   nodes.use(metricsRoute(config.WORKER_METRICS_URL, auth.middleware()));
   nodes.use(refuseBrowserWrites);
   nodes.use(requireDependencies(monitor, ['registry']));

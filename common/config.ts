@@ -9,6 +9,17 @@ const port = z.coerce.number().int().min(1).max(65535);
 /** 0 picks a free port (tests). */
 const listenPort = z.coerce.number().int().min(0).max(65535);
 
+const LEASE_TIME = /^(\d{1,8}[smhdw]?|infinite)$/;
+const isIpv4 = (value: string) => z.ipv4().safeParse(value).success;
+/** dnsmasq's IPv4 dhcp-range: first and last address, then a netmask and a lease time, each optional. */
+function isDhcpRange(value: string): boolean {
+  const [first, last, ...rest] = value.split(',');
+  if (!isIpv4(first) || last === undefined || !isIpv4(last) || rest.length > 2) return false;
+  const [maskOrLease, lease] = rest;
+  if (lease !== undefined) return isIpv4(maskOrLease) && LEASE_TIME.test(lease);
+  return maskOrLease === undefined || isIpv4(maskOrLease) || LEASE_TIME.test(maskOrLease);
+}
+
 // Every setting comes from the environment, with embedded defaults good for one machine.
 const ConfigSchema = z.object({
   INTROSPECTOR_DATA_DIR: z.string().default(path.resolve(DEFAULT_DATA_DIR)),
@@ -36,6 +47,26 @@ const ConfigSchema = z.object({
   CALLBACK_TOKEN_REQUIRED: z.stringbool().default(false),
   /** Where `npm run build:ramdisk` wrote vmlinuz and initramfs, served to booting servers. */
   RAMDISK_DIR: z.string().default(path.resolve(__dirname, '..', 'dist', 'ramdisk')),
+  /**
+   * Discovery: servers nobody enrolled may boot the ramdisk (the PXE filter lets unknown MACs
+   * through), and the callback of one that no node matches enrolls it (see nodes/discovery.ts).
+   */
+  DISCOVERY_ENABLED: z.stringbool().default(false),
+  /** The driver of discovered nodes (ironic-inspector's [discovery] enroll_node_driver): where their BMC address goes. */
+  DISCOVERY_DRIVER: z.enum(['ipmi', 'redfish']).default('ipmi'),
+  /** The provisioning network's interface: set, `npm start` runs dnsmasq (DHCP + TFTP) on it with the PXE filter. */
+  PXE_INTERFACE: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'a network interface name').optional(),
+  /** dnsmasq's dhcp-range: first,last[,netmask][,lease time], e.g. 10.20.0.100,10.20.0.200,255.255.255.0,10m. */
+  PXE_DHCP_RANGE: z
+    .string()
+    .refine(isDhcpRange, 'first,last[,netmask][,lease time] with IPv4 addresses, e.g. 10.20.0.100,10.20.0.200,255.255.255.0')
+    .optional(),
+  /** The address servers reach the boot service at; default: PXE_INTERFACE's IPv4 address. */
+  PXE_BOOT_HOST: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, 'a host name or IPv4 address').optional(),
+  /** dnsmasq's dhcp-hostsdir, which the PXE filter keeps; default $INTROSPECTOR_DATA_DIR/pxe/hostsdir with PXE_INTERFACE. */
+  PXE_HOSTSDIR: z.string().optional(),
+  /** How often the worker writes the whole filter again (ports added or removed meanwhile). */
+  PXE_FILTER_SYNC_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
   /** Collectors the boot script asks the agent to run. */
   AGENT_COLLECTORS: z
     .string()

@@ -22,3 +22,25 @@ export function openDatabase(url: string): Kysely<Database> {
   sqlite.pragma('foreign_keys = ON');
   return new Kysely<Database>({ dialect: new FileLockedSqliteDialect({ database: sqlite }, file) });
 }
+
+/** A random pause that grows with the attempt, so writers that keep colliding drift apart. */
+export function backoff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(100, 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Which column a unique constraint failed on, from PostgreSQL's or SQLite's error; undefined for other errors. */
+export function uniqueViolation(err: unknown): string | undefined {
+  const e = err as { code?: string; message?: string; detail?: string };
+  if (e?.code === '23505') return /Key \(([^)]+)\)/.exec(e.detail ?? '')?.[1] ?? 'unknown';
+  return /UNIQUE constraint failed: \w+\.(\w+)/.exec(e?.message ?? '')?.[1];
+}
+
+/** PostgreSQL aborted a serializable transaction that overlapped another: run it again. */
+export function serializationFailure(err: unknown): boolean {
+  return (err as { code?: string })?.code === '40001';
+}
+
+export function now(): string {
+  return new Date().toISOString();
+}

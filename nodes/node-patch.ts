@@ -2,7 +2,8 @@ import { InvalidInputError } from '../common/errors';
 import { applyJsonPatch, pointerTokens, type JsonPatch, type JsonValue } from './json-patch';
 import { parseInput } from '../common/validation';
 import type { NodeChanges, NodeRecord } from './records';
-import { driverInfoSchema, NodeUpdateSchema, type JsonObject, type NodeUpdate } from './schema';
+import type { z } from 'zod';
+import { driverInfoSchema, NodeUpdateSchema, type Driver, type JsonObject, type NodeUpdate } from './schema';
 import { bmcMove, keepMaskedSecrets } from './secrets';
 
 // An operator's PATCH of a node, as Ironic takes it: JSON Patch on the node's writable fields.
@@ -57,12 +58,19 @@ function givenKeys(patch: JsonPatch): Set<string> {
   return keys;
 }
 
-/** driver_info checked against the (new) driver, its secrets kept, given again or dropped (see keepMaskedSecrets). */
-function nextDriverInfo(node: NodeRecord, next: NodeUpdate, patch: JsonPatch): JsonObject {
-  const schema = driverInfoSchema(next.driver);
+/**
+ * The node's next driver_info, checked against the (new) driver's `schema`: its secrets kept,
+ * given again or dropped (see keepMaskedSecrets); `given` are the keys the write sets.
+ */
+export function nextDriverInfo(
+  node: NodeRecord,
+  next: { driver: Driver; driver_info: JsonObject },
+  given: ReadonlySet<string>,
+  schema: z.ZodType<JsonObject> = driverInfoSchema(next.driver),
+): JsonObject {
   const info = parseInput(schema, next.driver_info, 'driver_info');
   const moved = bmcMove(node, { driver: next.driver, driver_info: info });
-  return parseInput(schema, keepMaskedSecrets(info, node.driver_info, { moved, given: givenKeys(patch) }), 'driver_info');
+  return parseInput(schema, keepMaskedSecrets(info, node.driver_info, { moved, given }), 'driver_info');
 }
 
 /**
@@ -91,7 +99,7 @@ export function patchNode(node: NodeRecord, patch: JsonPatch): NodeChanges {
   };
   const next = parseInput(NodeUpdateSchema, applyJsonPatch(current, rewritten));
   const touchesBmc = fields.includes('driver_info') || fields.includes('driver');
-  if (touchesBmc) next.driver_info = nextDriverInfo(node, next, patch);
+  if (touchesBmc) next.driver_info = nextDriverInfo(node, next, givenKeys(patch));
   const changes: NodeChanges = {};
   for (const field of new Set(fields)) Object.assign(changes, { [field]: next[field] });
   if (touchesBmc) Object.assign(changes, { driver: next.driver, driver_info: next.driver_info });

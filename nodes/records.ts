@@ -56,6 +56,28 @@ export type RuleRecord = z.infer<typeof RuleRecordSchema>;
 /** The node fields a writer may change; the registry keeps uuid, timestamps and its lock version. */
 export type NodeChanges = Partial<Omit<NodeRecord, 'uuid' | 'created_at' | 'updated_at' | 'provision_updated_at'>>;
 
+/** A node as enrolled: in `enroll`, with no power state, traits or errors yet. */
+export function newNodeRecord(
+  fields: Pick<NodeRecord, 'uuid' | 'name' | 'driver' | 'driver_info' | 'properties' | 'extra' | 'resource_class'>,
+  created_at: string,
+): NodeRecord {
+  return {
+    ...fields,
+    traits: [],
+    power_state: null,
+    provision_state: 'enroll',
+    target_provision_state: null,
+    provision_updated_at: created_at,
+    last_error: null,
+    maintenance: false,
+    maintenance_reason: null,
+    inspection_started_at: null,
+    inspection_finished_at: null,
+    created_at,
+    updated_at: null,
+  };
+}
+
 export function toNode(row: Selectable<NodesTable>): NodeRecord {
   return {
     uuid: row.uuid,

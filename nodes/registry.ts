@@ -3,41 +3,27 @@ import { sql, type Insertable, type Kysely } from 'kysely';
 import { ConflictError, InvalidInputError, NotFoundError } from '../common/errors';
 import type { NodePatch } from '../activities/hooks/types';
 import type { JsonPatch } from './json-patch';
-import { patchNode } from './node-patch';
+import { nextDriverInfo, patchNode } from './node-patch';
 import { parseInput } from '../common/validation';
 import { isTransient, nextStep, OUTCOMES, type ProvisionTarget, type TransientState } from './provision-states';
-import { toNode, toNodeColumns, toPort, toRule, type NodeChanges, type NodeRecord, type PortRecord, type RuleRecord } from './records';
+import { newNodeRecord, toNode, toNodeColumns, toPort, toRule, type NodeChanges, type NodeRecord, type PortRecord, type RuleRecord } from './records';
 import {
   driverInfoSchema,
   MAX_TRAITS,
   NodeCreateSchema,
+  partialDriverInfoSchema,
   PortCreateSchema,
   TraitListSchema,
   TraitSchema,
   UUID_RE,
   type NodeFilter,
 } from './schema';
+import { backoff, now, uniqueViolation } from './db';
+import { Discoveries } from './discovery';
 import { IntrospectionRuns } from './runs';
 import type { Database, NodesTable } from './tables';
 
 const MAX_WRITE_ATTEMPTS = 30;
-
-/** A random pause that grows with the attempt, so writers that keep colliding drift apart. */
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(100, 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Which column a unique constraint failed on, from PostgreSQL's or SQLite's error; undefined for other errors. */
-function uniqueViolation(err: unknown): string | undefined {
-  const e = err as { code?: string; message?: string; detail?: string };
-  if (e?.code === '23505') return /Key \(([^)]+)\)/.exec(e.detail ?? '')?.[1] ?? 'unknown';
-  return /UNIQUE constraint failed: \w+\.(\w+)/.exec(e?.message ?? '')?.[1];
-}
-
-function now(): string {
-  return new Date().toISOString();
-}
 
 const identColumn = (ident: string) => (UUID_RE.test(ident) ? 'uuid' : 'name');
 
@@ -50,9 +36,11 @@ export interface PortQuery {
 /** The node registry: nodes, their BMC driver_info, properties, traits, provision state and ports, and introspection rules. */
 export class NodeRegistry {
   readonly runs: IntrospectionRuns;
+  readonly discoveries: Discoveries;
 
   constructor(private readonly db: Kysely<Database>) {
     this.runs = new IntrospectionRuns(db);
+    this.discoveries = new Discoveries(db);
   }
 
   async close(): Promise<void> {
@@ -68,28 +56,18 @@ export class NodeRegistry {
     const body = parseInput(NodeCreateSchema, input);
     const driverInfo = parseInput(driverInfoSchema(body.driver), body.driver_info, 'driver_info');
     const uuid = body.uuid ?? randomUUID();
-    const created_at = now();
-    const record: NodeRecord = {
-      uuid,
-      name: body.name ?? null,
-      driver: body.driver,
-      driver_info: driverInfo,
-      properties: body.properties,
-      extra: body.extra,
-      traits: [],
-      resource_class: body.resource_class ?? null,
-      power_state: null,
-      provision_state: 'enroll',
-      target_provision_state: null,
-      provision_updated_at: created_at,
-      last_error: null,
-      maintenance: false,
-      maintenance_reason: null,
-      inspection_started_at: null,
-      inspection_finished_at: null,
-      created_at,
-      updated_at: null,
-    };
+    const record = newNodeRecord(
+      {
+        uuid,
+        name: body.name ?? null,
+        driver: body.driver,
+        driver_info: driverInfo,
+        properties: body.properties,
+        extra: body.extra,
+        resource_class: body.resource_class ?? null,
+      },
+      now(),
+    );
     try {
       await this.db.insertInto('nodes').values(toNodeColumns(record) as Insertable<NodesTable>).execute();
     } catch (err) {
@@ -246,8 +224,8 @@ export class NodeRegistry {
   }
 
   /**
-   * Applies the processing pipeline's changes: properties, extra, traits and ports, in one
-   * transaction. A MAC that belongs to another node fails it all with a 409.
+   * Applies the processing pipeline's changes: properties, extra, traits, driver_info keys rules
+   * set, and ports, in one transaction. A MAC that belongs to another node fails it all with a 409.
    */
   async applyPatch(nodeUuid: string, patch: NodePatch): Promise<NodeRecord> {
     return this.db.transaction().execute(async (tx) => {
@@ -259,6 +237,15 @@ export class NodeRegistry {
           properties: { ...current.properties, ...patch.properties },
           extra: { ...current.extra, ...patch.extra },
           traits: [...traits].sort(),
+          // Checked field by field only: a discovered node's driver_info may still lack what its driver needs.
+          ...(patch.driverInfo && {
+            driver_info: nextDriverInfo(
+              current,
+              { driver: current.driver, driver_info: { ...current.driver_info, ...patch.driverInfo } },
+              new Set(Object.keys(patch.driverInfo)),
+              partialDriverInfoSchema(current.driver),
+            ),
+          }),
         };
       });
       if (patch.removePorts.length) {

@@ -50,6 +50,29 @@ export class IntrospectionRuns {
     return row?.node_uuid;
   }
 
+  /** Every port's MAC, and whether its node has an open run (what the PXE filter lets through). */
+  async portMacs(): Promise<{ address: string; open: boolean }[]> {
+    const rows = await this.db
+      .selectFrom('ports')
+      .leftJoin('introspection_runs', 'introspection_runs.node_uuid', 'ports.node_uuid')
+      .select(['ports.address', 'introspection_runs.node_uuid as run'])
+      .execute();
+    return rows.map((r) => ({ address: r.address, open: r.run !== null }));
+  }
+
+  /** Whether a node being introspected has no PXE-enabled port: its PXE NIC is one nobody enrolled. */
+  async anyOpenWithoutPxePort(): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('introspection_runs as r')
+      .select('r.node_uuid')
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('ports as p').select('p.uuid').whereRef('p.node_uuid', '=', 'r.node_uuid').where('p.pxe_enabled', '=', 1))),
+      )
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Every node (with an open run, when `openOnly`) that one of the MACs or BMC addresses names. */
   async nodesMatching(identity: AgentIdentity, openOnly: boolean): Promise<{ byMac: Set<string>; byBmc: Set<string> }> {
     const open = this.db.selectFrom('introspection_runs').select('node_uuid');

@@ -78,6 +78,14 @@ export function driverInfoSchema(driver: Driver) {
   return { ipmi: IpmiDriverInfoSchema, redfish: RedfishDriverInfoSchema, fake: FakeDriverInfoSchema }[driver];
 }
 
+/**
+ * driver_info that may lack fields the driver needs, each field given checked: a discovered
+ * node's (its BMC address is what its agent could read, its credentials what rules set).
+ */
+export function partialDriverInfoSchema(driver: Driver) {
+  return { ipmi: IpmiDriverInfoSchema.partial(), redfish: RedfishDriverInfoSchema.partial(), fake: FakeDriverInfoSchema }[driver];
+}
+
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const NodeNameSchema = z

@@ -20,7 +20,9 @@ export function maskSecrets<T extends { driver_info: JsonObject }>(node: T): T {
 }
 
 /** driver_info fields that say where the BMC is: the stored secrets were given for that BMC only. */
-const BMC_ADDRESS_FIELDS = ['ipmi_address', 'ipmi_port', 'redfish_address', 'redfish_system_id'] as const;
+const BMC_ADDRESS_FIELDS: readonly string[] = ['ipmi_address', 'ipmi_port', 'redfish_address', 'redfish_system_id'];
+
+export const isBmcAddressField = (key: string) => BMC_ADDRESS_FIELDS.includes(key);
 
 interface Bmc {
   driver: string;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Introspector needs and is missing; quick and quiet when nothing is.
-# Debian packages (ipmitool, openipmi, iproute2), the Temporal CLI and versitygw built
-# with `go install` into a tools cache outside the clone, and node_modules via `npm ci`.
+# Debian packages (ipmitool, openipmi, iproute2; dnsmasq-base and ipxe for PXE), the Temporal
+# CLI and versitygw built with `go install` into a tools cache outside the clone, and
+# node_modules via `npm ci`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,10 @@ TOOLS_DIR="${INTROSPECTOR_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/introspecto
 TEMPORAL_MODULE="github.com/temporalio/cli/cmd/temporal@v1.5.1"
 VERSITYGW_MODULE="github.com/versity/versitygw/cmd/versitygw@v1.7.0"
 APT_PACKAGES=(ipmitool openipmi iproute2 postgresql python3-venv)
+# DHCP/TFTP and the iPXE binaries it serves: for dnsmasq (PXE_INTERFACE) and for `npm test`.
+if [ -n "${PXE_INTERFACE:-}" ] || [ "${npm_lifecycle_event:-}" = test ]; then
+  APT_PACKAGES+=(dnsmasq-base ipxe)
+fi
 
 say() { echo "[bootstrap] $*" >&2; }
 

@@ -18,6 +18,7 @@ import { findTool } from '../common/tools';
 import { bulkWorkflowId, introspectionWorkflowId, verificationWorkflowId, type BulkInput, type IntrospectNodeInput } from '../workflows/definitions';
 import { startStack, type Stack } from './stack';
 import { basicAuthorization } from '../cli/credentials';
+import { parseBootScript } from '../sim/ipxe';
 
 const prefix = process.argv[2] ?? '';
 const outDir = path.resolve(process.argv[3] ?? path.join(__dirname, '..', 'test', 'fixtures', 'histories'));
@@ -48,6 +49,10 @@ const payloadFor = (i: number) => fakeAgentPayload(mac(i));
 async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'introspector-record-'));
+  // A stand-in ramdisk: what matters is that the boot service serves it, and to whom.
+  const ramdiskDir = path.join(dataDir, 'ramdisk');
+  fs.mkdirSync(ramdiskDir);
+  for (const file of ['vmlinuz', 'initramfs']) fs.writeFileSync(path.join(ramdiskDir, file), `${file} of the recorder`);
   const config = loadConfig({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -58,6 +63,7 @@ async function main() {
     INSPECTOR_PORT: '0',
     NODE_API_PORT: '0',
     INTROSPECTOR_ADMIN_PASSWORD: admin.password,
+    RAMDISK_DIR: ramdiskDir,
   });
   const stack: Stack = await startStack(config, { uiPort: 0, quiet: true });
   let client: Client | undefined;
@@ -87,6 +93,42 @@ async function main() {
     };
     const runIdOf = async (workflowId: string) => (await c.workflow.getHandle(workflowId).describe()).runId;
     const detail = async (uuid: string) => ((await call('GET', `${api}/v1/introspection/${uuid}`)).detail ?? '') as string;
+
+    /** What a node's firmware does once powered on: fetch its script, kernel and ramdisk; answers the run token the script carries. */
+    const bootRamdisk = async (i: number) => {
+      const script = parseBootScript(await (await fetch(`${api}/boot/${mac(i).replace(/:/g, '-')}.ipxe`)).text());
+      if (script.boot !== 'ramdisk') throw new Error(`node ${i} was not told to boot the ramdisk`);
+      for (const image of [script.kernel, script.initrd!]) await (await fetch(image)).arrayBuffer();
+      return /(?:^|\s)ipa-agent-token=(\S+)/.exec(script.cmdline)![1];
+    };
+    const detailSays = (uuid: string, phase: string) => until(`${uuid} at ${phase}`, async () => ((await detail(uuid)).includes(`: ${phase} at `) ? true : undefined));
+
+    // Boot phases: the boot service and the agent report how far the boot got, then the data comes.
+    const p = await enroll();
+    await call('POST', `${api}/v1/introspection/${p.uuid}`);
+    await waiting(p.uuid);
+    const token = await bootRamdisk(p.i);
+    await detailSays(p.uuid, 'ramdisk fetched');
+    const startedReport = await fetch(`${api}/v1/continue/started`, { method: 'POST', headers: { 'x-agent-token': token } });
+    if (startedReport.status !== 202) throw new Error(`started: ${startedReport.status} ${await startedReport.text()}`);
+    await detailSays(p.uuid, 'agent started');
+    await call('POST', `${api}/v1/continue`, payloadFor(p.i));
+    await closed(p.uuid);
+    if ((await state(p.uuid)) !== 'finished') throw new Error(`p: ${await state(p.uuid)}`);
+    await save('introspect-node-boot-phases', introspectionWorkflowId(p.uuid), await runIdOf(introspectionWorkflowId(p.uuid)));
+
+    // A ramdisk whose agent never starts: the boot times out, naming the phase it stopped after.
+    const q = await enroll();
+    const stuckInput: IntrospectNodeInput = { nodeUuid: q.uuid, timeoutSeconds: 60, bootTimeoutSeconds: 3, bootAttempts: 1 };
+    const qh = await c.workflow.start('introspectNode', { workflowId: introspectionWorkflowId(q.uuid), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [stuckInput] });
+    await until('q booted', async () => (/^waiting for agent/.test(await detail(q.uuid)) ? true : undefined));
+    await bootRamdisk(q.i);
+    await detailSays(q.uuid, 'ramdisk fetched');
+    await qh.result().then(
+      () => Promise.reject(new Error('stuck run finished')),
+      () => undefined,
+    );
+    await save('introspect-node-boot-phases-timeout', qh.workflowId, qh.firstExecutionRunId);
 
     // manage: the BMC check workflow
     const m = await enroll();

@@ -1,6 +1,7 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../api/server';
 import type { Config } from '../common/config';
+import { startDnsmasq } from '../pxe/dnsmasq';
 import { createWorkers, type Workers } from '../worker/create-worker';
 import { startBackingServices, type Service } from './services';
 
@@ -25,9 +26,10 @@ export interface Stack {
 }
 
 /**
- * The whole system in one process tree, on real components: a Temporal dev server and versitygw
- * as children, the API (inspector + node) and (unless told not to) the workers in this process. Used by the tests
- * and the demo; `npm start` runs the same parts as separate processes.
+ * The whole system in one process tree, on real components: a Temporal dev server, versitygw
+ * and (with PXE_INTERFACE) dnsmasq as children, the API (inspector + node) and (unless told
+ * not to) the workers in this process. Used by the tests and the demo; `npm start` runs the
+ * same parts as separate processes.
  */
 export async function startStack(config: Config, options: { uiPort: number; quiet?: boolean; workers?: boolean }): Promise<Stack> {
   if (options.quiet) installQuietRuntime();
@@ -49,6 +51,7 @@ export async function startStack(config: Config, options: { uiPort: number; quie
       workers = await createWorkers(config);
       running = workers.run();
     }
+    if (config.PXE_INTERFACE) services.push(await startDnsmasq(config, api.callbackPort));
   } catch (err) {
     await stop();
     throw err;

@@ -1,9 +1,11 @@
 // `npm start`: the Temporal dev server, versitygw, the API and a worker on the embedded
-// defaults (after scripts/bootstrap.sh). Ctrl-C stops every child.
+// defaults (after scripts/bootstrap.sh), and dnsmasq for DHCP and TFTP when PXE_INTERFACE is
+// set. Ctrl-C stops every child.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureAdminUser } from '../api/auth/htpasswd';
 import { adminPasswordFile, apiHost, htpasswdFile, loadConfig, type Config } from '../common/config';
+import { dnsmasqFiles, startDnsmasq } from '../pxe/dnsmasq';
 import { startBackingServices, startService, tsEntry, waitForPort, type Service } from './services';
 
 
@@ -13,6 +15,12 @@ function accessNote(config: Config): string {
   const generated = ensureAdminUser(htpasswdFile(config), adminPasswordFile(config), config.INTROSPECTOR_ADMIN_PASSWORD);
   const users = `users: ${htpasswdFile(config)} (htpasswd -B); admin's password is kept in ${adminPasswordFile(config)}`;
   return generated ? `created the user admin with the password ${generated}\n  ${users}` : users;
+}
+
+function pxeNote(config: Config): string {
+  if (!config.PXE_INTERFACE) return 'DHCP/PXE        not served (set PXE_INTERFACE and PXE_DHCP_RANGE, or point your DHCP server at /boot.ipxe)';
+  const files = dnsmasqFiles(config);
+  return `DHCP/PXE        dnsmasq on ${config.PXE_INTERFACE} (${config.PXE_DHCP_RANGE}), config ${files.conf}, PXE filter in ${files.hostsdir}`;
 }
 
 async function main() {
@@ -50,6 +58,10 @@ async function main() {
     services.push(api);
     // The API migrates the registry before it listens; the worker starts after, on a settled schema.
     await waitForPort('inspector API', '127.0.0.1', config.INSPECTOR_PORT, api.child, 60000, path.join(logs, 'api.log'));
+    if (config.PXE_INTERFACE) {
+      console.log(`starting dnsmasq on ${config.PXE_INTERFACE}...`);
+      services.push(await startDnsmasq(config, config.CALLBACK_PORT ?? config.INSPECTOR_PORT));
+    }
     const worker = startService('worker', process.execPath, tsEntry('worker/main.ts'), path.join(logs, 'worker.log'), env);
     services.push(worker);
     for (const s of services) {
@@ -65,6 +77,7 @@ Introspector is running (data in ${dataDir}, logs in ${logs}):
   inspector API   http://127.0.0.1:${config.INSPECTOR_PORT}/v1/introspection
   node API        http://127.0.0.1:${config.NODE_API_PORT}/v1/nodes
   agent callback  ${config.CALLBACK_PORT ? `http://${config.CALLBACK_HOST ?? apiHost(config)}:${config.CALLBACK_PORT}` : 'on the inspector API'}: POST /v1/continue, GET /boot.ipxe
+  ${pxeNote(config)}
   Temporal UI     http://127.0.0.1:${config.TEMPORAL_UI_PORT}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows
   Temporal        ${config.TEMPORAL_ADDRESS}
   S3              ${config.S3_ENDPOINT} bucket ${config.S3_BUCKET}

@@ -34,9 +34,13 @@ lock() {
   flock 9
 }
 
-# Detached children get no copy of the lock's descriptor (they would hold the lock) and no
-# stdout (ipmi_sim reads ours until it closes).
-detach() { setsid "$@" </dev/null 9>&- & }
+# Detached children get no copy of the lock's descriptor (they would hold the lock), no stdout
+# (ipmi_sim reads ours until it closes) and none of ipmi_sim's sockets (its LAN port and its VM
+# listener would outlive it in a VM that outlives it). The command is run as given, with $0 bash.
+detach() {
+  # shellcheck disable=SC2016
+  setsid bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec "$@"' bash "$@" </dev/null 9>&- &
+}
 
 stop_running() {
   local pgid

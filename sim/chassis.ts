@@ -7,6 +7,8 @@ const run = promisify(execFile);
 
 /** The program that is a node's chassis (power, boot override, what runs), for ipmi_sim and the Redfish simulator alike. */
 export const CHASSIS_CONTROL = path.join(__dirname, 'chassis-control.sh');
+/** ipmi_sim's lan_config_program: the BMC's own LAN address, as `lan print` reports it. */
+export const LAN_CONFIG = path.join(__dirname, 'lan-config.sh');
 
 /** Boot devices as ipmi_sim names them (`none`: no override). */
 export type BootDevice = 'none' | 'pxe' | 'default' | 'cdrom' | 'bios';

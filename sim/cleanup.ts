@@ -14,6 +14,9 @@ const GRACE_MS = 2000;
 export const nodeDirName = (prefix: string, index: number) => `${prefix}-node-${String(index).padStart(2, '0')}`;
 export const namespaceName = (prefix: string, index: number) => `${prefix}ns${index}`;
 export const hostLinkName = (prefix: string, index: number) => `${prefix}h${index}`;
+/** The rack's provisioning network (RackOptions.provisioning): a bridge, and a tap on it per VM. */
+export const provisioningBridgeName = (prefix: string) => `${prefix}-pxe`;
+export const tapName = (prefix: string, index: number) => `${prefix}-tap${index}`;
 
 /**
  * Removes every process, namespace and veth a rack with this dir and prefix left behind: first
@@ -74,10 +77,11 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Deletes the rack's namespaces and host-side veths (deleting one end of a veth deletes both). */
+/** Deletes the rack's namespaces, host-side veths (deleting one end of a veth deletes both), provisioning bridge and taps. */
 async function removeNetwork(prefix: string): Promise<void> {
   const namespaces = new RegExp(`^${prefix}ns\\d+$`);
   const links = new RegExp(`^${prefix}h\\d+$`);
+  const provisioning = new RegExp(`^${prefix}-(pxe|tap\\d+)$`);
   const list = async (args: string[], key: string, pattern: RegExp) => {
     try {
       const { stdout } = await run('ip', ['-j', ...args]);
@@ -88,6 +92,7 @@ async function removeNetwork(prefix: string): Promise<void> {
   };
   const ignore = () => undefined;
   await Promise.all((await list(['link', 'show', 'type', 'veth'], 'ifname', links)).map((name) => run('ip', ['link', 'del', name]).catch(ignore)));
+  await Promise.all((await list(['link', 'show'], 'ifname', provisioning)).map((name) => run('ip', ['link', 'del', name]).catch(ignore)));
   await Promise.all((await list(['netns', 'list'], 'name', namespaces)).map((name) => run('ip', ['netns', 'del', name]).catch(ignore)));
 }
 

@@ -3,12 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { buildAgent, bundle } from '../agent/build';
-import { Chassis, CHASSIS_CONTROL } from './chassis';
-import { hostLinkName, namespaceName, nodeDirName, removeRack } from './cleanup';
+import { Chassis, CHASSIS_CONTROL, LAN_CONFIG } from './chassis';
+import { hostLinkName, namespaceName, nodeDirName, removeRack, tapName } from './cleanup';
 import { IpmiProxy } from './ipmi-proxy';
+import { createProvisioningNetwork, type ProvisioningNetwork } from './provisioning';
 import { RedfishBmc } from './redfish-bmc';
 import { isUnkind, Temper, type Unkindness } from './unkind';
-import { vmBootScript, vmIdentity, type VmIdentity } from './vm';
+import { vmBmcSerial, vmBootScript, vmIdentity, type VmIdentity } from './vm';
 
 const run = promisify(execFile);
 const REDFISH_PORT = 8000;
@@ -51,9 +52,15 @@ export interface RackOptions {
   agentArgs?: string[];
   /**
    * IPMI nodes that are real virtual servers (sim/vm.ts): their PXE boot starts a qemu VM that
-   * network-boots the inspector's ramdisk through iPXE, on the host's network.
+   * network-boots the inspector's ramdisk through iPXE, on the host's network (qemu's own DHCP)
+   * or on the rack's provisioning bridge.
    */
   vms?: number[];
+  /**
+   * 'bridge': the VM nodes sit on a provisioning network of their own (sim/provisioning.ts, as
+   * root), where their PXE boot gets DHCP from whoever serves it, not from qemu.
+   */
+  provisioning?: 'bridge';
 }
 
 export interface SimNode {
@@ -128,6 +135,8 @@ interface Service {
 export class SimRack {
   private readonly services: Service[] = [];
   private readonly options: RackOptions;
+  /** The VMs' provisioning network, when RackOptions.provisioning asked for one. */
+  provisioning: ProvisioningNetwork | null = null;
 
   private constructor(
     readonly nodes: SimNode[],
@@ -147,6 +156,10 @@ export class SimRack {
     await buildAgent(rack.agentBundle());
     await bundle(path.join(__dirname, 'firmware.ts'), rack.firmwareBundle());
     try {
+      if (o.provisioning) {
+        if (!root) throw new Error('a provisioning bridge needs root');
+        rack.provisioning = await createProvisioningNetwork(o.prefix, o.net, o.vms ?? []);
+      }
       for (let i = 1; i <= o.count; i++) {
         const node = rack.describe(i, netns, root);
         rack.nodes.push(node);
@@ -228,7 +241,14 @@ export class SimRack {
     const exec = node.netns ? `exec ip netns exec ${node.netns} ${firmware.join(' ')}` : `exec ${firmware.join(' ')}`;
     const delay = o.bootDelaySeconds ? `sleep ${o.bootDelaySeconds}\n` : '';
     const bootScript = node.vm
-      ? vmBootScript({ dir: node.dir, mac: node.mac, inspectorPort: o.inspectorPort, identity: node.vm, delaySeconds: o.bootDelaySeconds })
+      ? vmBootScript({
+          dir: node.dir,
+          mac: node.mac,
+          inspectorPort: o.inspectorPort,
+          identity: node.vm,
+          delaySeconds: o.bootDelaySeconds,
+          tap: this.provisioning ? tapName(o.prefix, i) : undefined,
+        })
       : `#!/usr/bin/env bash\n${delay}${exec}\n`;
     fs.writeFileSync(path.join(node.dir, 'boot.sh'), bootScript);
     fs.writeFileSync(path.join(node.dir, 'fail-boots'), String(o.failBoots?.[i] ?? 0));
@@ -249,8 +269,10 @@ export class SimRack {
         '    priv_limit admin',
         ...['callback', 'user', 'operator', 'admin'].map((r) => `    allowed_auths_${r} none md2 md5 straight`),
         `    guid ${guid}`,
+        `    lan_config_program "${LAN_CONFIG} ${node.dir}"`,
         '  endlan',
         `  chassis_control "${CHASSIS_CONTROL} ${node.dir}"`,
+        ...(node.vm ? [`  ${vmBmcSerial(node.vm)}`] : []),
         `  user 2 true "${node.username}" "${node.password}" admin 10 none md2 md5 straight`,
         '',
       ].join('\n'),

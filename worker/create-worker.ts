@@ -5,6 +5,7 @@ import { processingSettings } from '../activities/hooks/settings';
 import { databaseUrl, type Config } from '../common/config';
 import { objectStoreFor } from '../common/services';
 import { openRegistry } from '../nodes';
+import { pxeFilterFor } from '../pxe/filter';
 import { bmcTaskQueue } from '../workflows/definitions';
 
 export interface Workers {
@@ -23,12 +24,15 @@ export async function createWorkers(config: Config): Promise<Workers> {
   const registry = await openRegistry(databaseUrl(config));
   const store = objectStoreFor(config);
   await store.ensureBucket();
+  const pxeFilter = pxeFilterFor(config, registry);
+  await pxeFilter?.sync(); // a hostsdir that cannot be written fails here, and dnsmasq answers no one before
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const activities = createActivities({
     registry,
     store,
     bmc: bmcSettings(config),
     processing,
+    pxeFilter,
   });
   const bmcNames = new Set<string>(BMC_ACTIVITY_NAMES);
   const pick = (bmc: boolean) => Object.fromEntries(Object.entries(activities).filter(([name]) => bmcNames.has(name) === bmc));
@@ -47,14 +51,23 @@ export async function createWorkers(config: Config): Promise<Workers> {
     activities: pick(true),
     maxTaskQueueActivitiesPerSecond: config.BMC_COMMANDS_PER_SECOND,
   });
+  // Runs open and close through the activities; this catches ports added or deleted meanwhile.
+  const filterTimer =
+    pxeFilter &&
+    setInterval(() => {
+      pxeFilter.sync().catch((err) => console.error(`PXE filter sync failed: ${(err as Error).message}`));
+    }, config.PXE_FILTER_SYNC_SECONDS * 1000);
   return {
     run: async () => {
       await Promise.all([main.run(), bmc.run()]);
     },
     shutdown: () => {
+      if (filterTimer) clearInterval(filterTimer);
       for (const w of [main, bmc]) if (w.getState() === 'RUNNING') w.shutdown();
     },
     close: async () => {
+      if (filterTimer) clearInterval(filterTimer);
+      await pxeFilter?.idle();
       await connection.close();
       store.destroy();
       await registry.close();

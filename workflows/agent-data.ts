@@ -12,6 +12,7 @@ export function acceptAgentData(status: IntrospectionStatus): () => string | und
     deliverDataUpdate,
     ({ objectName }) => {
       accepted = objectName;
+      status.bootPhases.data_delivered = new Date().toISOString();
     },
     {
       validator: ({ objectName }) => {

@@ -12,6 +12,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { countByPhase, describeFailuresByPhase, isBootPhase } from '../common/boot-phases';
 import { registry } from './activities';
 import {
   bulkProgressQuery,
@@ -25,12 +26,18 @@ import {
   type NodeOutcome,
 } from './definitions';
 import { introspectNode } from './introspect-node';
-import { errorMessage, failureType } from './status';
+import { errorMessage, failureDetail, failureType } from './status';
 
 /** Marks bulk runs whose children are cancelled (and so power off) when the bulk run closes. */
 const CHILDREN_CANCELLED_WITH_PARENT = 'bulk-children-request-cancel';
 
 const MAX_ERROR_LENGTH = 500;
+
+/** The phase a failed node's last boot stopped after, which its run's failure carries; null when unknown. */
+function bootPhaseOf(err: unknown) {
+  const phase = (failureDetail(err) as { bootPhase?: unknown } | undefined)?.bootPhase;
+  return isBootPhase(phase) ? phase : null;
+}
 
 /**
  * Introspects many nodes as child workflows `introspection-<uuid>` with a sliding window of
@@ -62,13 +69,15 @@ export async function bulkIntrospection(input: BulkInput): Promise<BulkProgress>
       startedAt,
       finishedAt,
       nodes,
+      failuresByPhase: countByPhase(nodes.filter((n) => n.state === 'failed').map((n) => n.bootPhase)),
     };
   };
   const report = () => {
     const p = progress();
     setCurrentDetails(
       `**${p.state}**: ${p.finished + p.failed + p.skipped}/${p.total} done — ` +
-        `${p.running} running, ${p.finished} finished, ${p.failed} failed, ${p.skipped} skipped, ${p.pending} pending`,
+        `${p.running} running, ${p.finished} finished, ${p.failed} failed, ${p.skipped} skipped, ${p.pending} pending` +
+        (p.failed ? `\n\nfailed: ${describeFailuresByPhase(p.failuresByPhase!)}` : ''),
     );
   };
   setHandler(bulkProgressQuery, progress);
@@ -110,8 +119,12 @@ export async function bulkIntrospection(input: BulkInput): Promise<BulkProgress>
       });
       child.result().then(
         () => settle(outcome, 'finished', null),
-        // A node provided or put in maintenance while it queued is skipped, never rebooted.
-        (err) => settle(outcome, failureType(err) === NODE_REFUSED ? 'skipped' : 'failed', errorMessage(err)),
+        (err) => {
+          // A node provided or put in maintenance while it queued is skipped, never rebooted.
+          if (failureType(err) === NODE_REFUSED) return settle(outcome, 'skipped', errorMessage(err));
+          outcome.bootPhase = bootPhaseOf(err);
+          settle(outcome, 'failed', errorMessage(err));
+        },
       );
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) settle(outcome, 'skipped', 'already being introspected');

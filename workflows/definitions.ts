@@ -1,6 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BulkCounts } from '../common/api-types';
+import type { BootPhase, BootPhaseTimes, FailuresByPhase, ReportedPhase } from '../common/boot-phases';
 
 // Shared by the workflows and their callers (api/): names only, no workflow logic.
 
@@ -17,6 +18,8 @@ export interface IntrospectionStatus {
   bootAttempt: number;
   bootAttempts: number;
   poweredOnAt: string | null;
+  /** How far the current boot attempt got, and when (earlier attempts' phases are dropped). */
+  bootPhases: BootPhaseTimes;
 }
 
 export interface IntrospectNodeInput {
@@ -29,6 +32,13 @@ export interface IntrospectNodeInput {
   bootAttempts: number;
 }
 
+/** A server discovery just enrolled, and the agent post (already stored) that made it known. */
+export interface DiscoverNodeInput {
+  nodeUuid: string;
+  objectName: string;
+}
+
+/** Every run that introspects a node (introspectNode, reapplyNode, discoverNode): one at a time per node. */
 export const introspectionWorkflowId = (nodeUuid: string) => `introspection-${nodeUuid}`;
 
 export const verificationWorkflowId = (nodeUuid: string) => `verify-${nodeUuid}`;
@@ -39,6 +49,8 @@ export const NODE_REFUSED = 'NodeRefused';
 export const statusQuery = defineQuery<IntrospectionStatus>('status');
 /** The API delivers the agent's data (already stored in S3) by naming its object. */
 export const deliverDataUpdate = defineUpdate<void, [{ objectName: string }]>('deliverData');
+/** The API tells a waiting run that its node reached a phase of its boot (a fetch from the boot service, the agent's start). */
+export const bootPhaseSignal = defineSignal<[{ phase: ReportedPhase; at: string }]>('bootPhase');
 
 /** The task queue of BMC activities: a worker there limits BMC commands per second for all workers. */
 export const bmcTaskQueue = (mainQueue: string) => `${mainQueue}-bmc`;
@@ -81,6 +93,8 @@ export interface NodeOutcome {
   error: string | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /** A failed node: the furthest phase its last boot reached (absent in runs recorded before phases were). */
+  bootPhase?: BootPhase | null;
 }
 
 export interface BulkProgress extends BulkCounts {
@@ -90,6 +104,8 @@ export interface BulkProgress extends BulkCounts {
   finishedAt: string | null;
   /** Nodes that have started (pending ones are counted only). */
   nodes: NodeOutcome[];
+  /** The failed nodes counted by the phase their last boot stopped after (absent in results from before phases were). */
+  failuresByPhase?: FailuresByPhase;
 }
 
 export interface BulkInput {

@@ -6,10 +6,12 @@ import {
   isCancellation,
   patched,
 } from '@temporalio/workflow';
+import { describeStop, lastPhase } from '../common/boot-phases';
 import { bmcActivities, processingToTheEnd, registry } from './activities';
 import { NODE_REFUSED, type IntrospectionState, type IntrospectionStatus, type IntrospectNodeInput } from './definitions';
 import { introspectNodeV1 } from './legacy/introspect-node-v1';
 import { acceptAgentData } from './agent-data';
+import { acceptBootPhases, reachPhase, waitingDetail } from './boot-phases';
 import { errorMessage, failureType, newStatus, publishState } from './status';
 
 /** Marks runs started by this version; earlier runs replay in introspectNodeV1. */
@@ -17,7 +19,9 @@ const PXE_EVERY_BOOT = 'introspect-node-v2-pxe-every-boot';
 
 /**
  * Introspects one node: check it may be → for each boot attempt: wait for the agent from
- * before the power-on, arm PXE and power on (confirmed) → process → power off → finished.
+ * before the power-on, arm PXE and power on (confirmed), follow how far the boot gets (see
+ * common/boot-phases.ts) → process → power off → finished. A boot that times out names the
+ * phase it stopped after and what that usually means.
  * Any failure, timeout or abort still powers the node off (as the last BMC command) and leaves a
  * clear error naming the step; a node that may not be introspected is never touched.
  */
@@ -40,22 +44,25 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
   };
 
   const dataObject = acceptAgentData(status);
+  acceptBootPhases(status);
 
   try {
     await step('starting', 'checking the node may be introspected and marking it inspecting', () => registry.markInspecting(nodeUuid));
     const deadline = Date.now() + input.timeoutSeconds * 1000;
     for (status.bootAttempt = 1; ; status.bootAttempt++) {
       const attempt = `boot attempt ${status.bootAttempt}/${input.bootAttempts}`;
+      status.bootPhases = {};
       // Waiting before the power-on: a ramdisk quicker than the BMC's answer finds its run ready.
       await step('waiting', `arming PXE and powering on, ${attempt}`, () => bmc.bootNode(nodeUuid));
       status.poweredOnAt = new Date().toISOString();
-      setState('waiting', `waiting for agent, ${attempt}, powered on at ${status.poweredOnAt}`);
+      reachPhase(status, 'powered_on', status.poweredOnAt);
+      setState('waiting', waitingDetail(status));
       const waitMs = Math.min(input.bootTimeoutSeconds * 1000, deadline - Date.now());
       if (await condition(() => dataObject() !== undefined, Math.max(waitMs, 0))) break;
       if (status.bootAttempt >= input.bootAttempts || Date.now() >= deadline) {
         throw ApplicationFailure.nonRetryable(
           `timeout: no agent called back within ${Math.round((Date.now() - Date.parse(status.startedAt)) / 1000)} s ` +
-            `after ${status.bootAttempt} boot attempt(s); check PXE/DHCP and the ramdisk`,
+            `after ${status.bootAttempt} boot attempt(s); ${describeStop(status.bootPhases)}`,
           'IntrospectionTimeout',
         );
       }
@@ -87,6 +94,12 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
     });
     status.finishedAt = new Date().toISOString();
     setState('error', status.error!);
-    throw ApplicationFailure.nonRetryable(status.error!, 'IntrospectionFailed');
+    // The phase travels with the failure: a bulk run groups its failed nodes by it.
+    throw ApplicationFailure.create({
+      message: status.error!,
+      type: 'IntrospectionFailed',
+      nonRetryable: true,
+      details: [{ bootPhase: lastPhase(status.bootPhases) }],
+    });
   }
 }

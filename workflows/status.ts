@@ -2,18 +2,23 @@ import { ApplicationFailure, isCancellation, setCurrentDetails, upsertSearchAttr
 import { IntrospectionNodeKey, IntrospectionStateKey, type IntrospectionState, type IntrospectionStatus } from './definitions';
 
 export function newStatus(state: IntrospectionState, detail: string, bootAttempts: number): IntrospectionStatus {
-  return { state, error: null, startedAt: new Date().toISOString(), finishedAt: null, detail, bootAttempt: 0, bootAttempts, poweredOnAt: null };
+  return { state, error: null, startedAt: new Date().toISOString(), finishedAt: null, detail, bootAttempt: 0, bootAttempts, poweredOnAt: null, bootPhases: {} };
 }
 
 /** Records a state change where people look: the status query, search attributes, and the UI's current details. */
 export function publishState(status: IntrospectionStatus, nodeUuid: string, state: IntrospectionState, detail: string): void {
   status.state = state;
-  status.detail = detail;
   upsertSearchAttributes([
     { key: IntrospectionStateKey, value: state },
     { key: IntrospectionNodeKey, value: nodeUuid },
   ]);
-  setCurrentDetails(`**${state}**: ${detail}`);
+  showDetail(status, detail);
+}
+
+/** Changes what the run says it is doing without changing its state (so without a command in its history). */
+export function showDetail(status: IntrospectionStatus, detail: string): void {
+  status.detail = detail;
+  setCurrentDetails(`**${status.state}**: ${detail}`);
 }
 
 /** The innermost message of a failure (activity failures wrap the activity's own error). */
@@ -22,6 +27,15 @@ export function errorMessage(err: unknown): string {
   let e = err as { message?: string; cause?: unknown };
   while (e?.cause && (e.cause as { message?: string }).message) e = e.cause as typeof e;
   return e?.message ?? String(err);
+}
+
+/** The first detail of the innermost ApplicationFailure in a failure's causes that has one. */
+export function failureDetail(err: unknown): unknown {
+  let detail: unknown;
+  for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e instanceof ApplicationFailure && e.details?.length) detail = e.details[0];
+  }
+  return detail;
 }
 
 /** The type of the innermost ApplicationFailure in a failure's causes (e.g. an activity's own), if any. */

@@ -27,6 +27,8 @@ export interface NodePatch {
   removePorts: string[];
   addTraits: string[];
   removeTraits: string[];
+  /** driver_info keys rules set (a discovered node's BMC credentials); absent: driver_info is left alone. */
+  driverInfo?: Record<string, unknown>;
 }
 
 export interface ProcessingConfig {

@@ -8,8 +8,9 @@ import type { Action } from './schema';
 
 // Actions of introspection rules, one function per action, after ironic-inspector's
 // plugins/rules.py. They write into ctx.patch (never into ctx.node): set-attribute and
-// extend-attribute on node properties/extra, traits, capabilities; fail ends the
-// introspection with the rule's message.
+// extend-attribute on node properties/extra, set-attribute on driver_info (how discovered
+// nodes get their BMC credentials), traits, capabilities; fail ends the introspection with
+// the rule's message.
 
 export const ACTION_NAMES = ['fail', 'set-attribute', 'extend-attribute', 'add-trait', 'remove-trait', 'set-capability'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
@@ -17,6 +18,7 @@ export type ActionName = (typeof ACTION_NAMES)[number];
 /** Ironic's trait names: CUSTOM_[A-Z0-9_]+ or a standard (os-traits, upper-case) name. */
 export { TRAIT_PATTERN } from '../../nodes/schema';
 import { TRAIT_PATTERN } from '../../nodes/schema';
+import { isBmcAddressField, isSecretKey, SECRET_MASK } from '../../nodes/secrets';
 
 /** Thrown by the `fail` action: the introspection ends with exactly the rule's message. */
 export class RuleFailError extends HookError {
@@ -26,20 +28,24 @@ export class RuleFailError extends HookError {
   }
 }
 
-export type AttributeRoot = 'properties' | 'extra';
+export type AttributeRoot = 'properties' | 'extra' | 'driver_info';
 
-export interface AttributePath {
-  root: AttributeRoot;
-  /** Tokens below the root, at least one (JSON-pointer unescaped). */
+export interface AttributePath<Root extends AttributeRoot = AttributeRoot> {
+  root: Root;
+  /** Tokens below the root, at least one (JSON-pointer unescaped); exactly one below driver_info. */
   tokens: string[];
 }
 
 /**
  * Parses a JSON pointer as ironic uses in node patches (`/properties/cpus`,
- * `/extra/foo/bar`). Only node properties and extra can be written by rules (never
- * driver_info, which holds the BMC credentials).
+ * `/extra/foo/bar`, `/driver_info/ipmi_username`). Rules write node properties and extra;
+ * with `setDriverInfo` (set-attribute), also one key of driver_info, which they never read (it
+ * holds the BMC credentials): never one that says where the BMC is, so that no agent's data
+ * can send a node's BMC commands, and its credentials, elsewhere.
  */
-export function parseAttributePath(path: string): AttributePath {
+export function parseAttributePath(path: string): AttributePath<'properties' | 'extra'>;
+export function parseAttributePath(path: string, setDriverInfo: boolean): AttributePath;
+export function parseAttributePath(path: string, setDriverInfo = false): AttributePath {
   if (!path.startsWith('/')) throw new Error(`path ${JSON.stringify(path)} must be a JSON pointer starting with "/"`);
   const tokens = path
     .slice(1)
@@ -49,11 +55,18 @@ export function parseAttributePath(path: string): AttributePath {
       return t.replace(/~1/g, '/').replace(/~0/g, '~');
     });
   const [root, ...rest] = tokens;
-  if (root !== 'properties' && root !== 'extra') {
-    throw new Error(`path ${JSON.stringify(path)} is not allowed: rules may only write /properties/... or /extra/...`);
+  if (root === 'driver_info' && !setDriverInfo) {
+    throw new Error(`path ${JSON.stringify(path)} is not allowed: driver_info cannot be read by rules, only set by set-attribute`);
+  }
+  if (root !== 'properties' && root !== 'extra' && root !== 'driver_info') {
+    throw new Error(`path ${JSON.stringify(path)} is not allowed: rules may only write /properties/..., /extra/... or /driver_info/<key>`);
   }
   if (rest.length === 0 || rest[0] === '') {
     throw new Error(`path ${JSON.stringify(path)} must name a key below /${root}/`);
+  }
+  if (root === 'driver_info' && rest.length > 1) throw new Error(`path ${JSON.stringify(path)}: driver_info holds no nested values`);
+  if (root === 'driver_info' && isBmcAddressField(rest[0]!)) {
+    throw new Error(`path ${JSON.stringify(path)} is not allowed: where the BMC is comes from the BMC itself or an operator, never from a rule`);
   }
   for (const token of rest) assertSafeKey(token, `path ${JSON.stringify(path)}`);
   return { root, tokens: rest };
@@ -84,8 +97,12 @@ export function readAttribute(ctx: HookContext, path: string): unknown {
  * `-` to append); otherwise an index replaces. Missing intermediate objects are created.
  */
 function writeAttribute(ctx: HookContext, path: string, value: unknown, insert: boolean): void {
-  const { root, tokens } = parseAttributePath(path);
+  const { root, tokens } = parseAttributePath(path, true);
   const [top, ...rest] = tokens as [string, ...string[]];
+  if (root === 'driver_info') {
+    ctx.patch.driverInfo = { ...ctx.patch.driverInfo, [top]: value };
+    return;
+  }
   const target = ctx.patch[root];
   if (rest.length === 0) {
     target[top] = value;
@@ -119,6 +136,17 @@ function writeAttribute(ctx: HookContext, path: string, value: unknown, insert: 
     parent[last] = value;
   }
   target[top] = doc;
+}
+
+/** A stored rule as the API shows it: the values it sets for driver_info secrets (a BMC password) are ******. */
+export function maskRuleSecrets(body: Record<string, unknown>): Record<string, unknown> {
+  if (!Array.isArray(body.actions)) return body;
+  const actions = body.actions.map((action: Record<string, unknown>) => {
+    if (action?.action !== 'set-attribute' || typeof action.path !== 'string' || !action.path.startsWith('/driver_info/')) return action;
+    const { tokens } = parseAttributePath(action.path, true);
+    return isSecretKey(tokens[0]!) ? { ...action, value: SECRET_MASK } : action;
+  });
+  return { ...body, actions };
 }
 
 /** `fail`: ends the introspection with the message. */

@@ -131,6 +131,7 @@ export const ConditionSchema = z.discriminatedUnion(
 );
 
 const AttributePathSchema = required('path', checked(text(MAX_NAME_LENGTH), (p) => parseAttributePath(p)));
+const SetAttributePathSchema = required('path', checked(text(MAX_NAME_LENGTH), (p) => parseAttributePath(p, true)));
 const TraitNameSchema = required(
   'name',
   text(MAX_NAME_LENGTH).regex(TRAIT_PATTERN, { error: 'invalid trait name: expected CUSTOM_[A-Z0-9_]+ or a standard (upper-case) trait' }),
@@ -142,7 +143,7 @@ export const ActionSchema = z.discriminatedUnion(
     z.strictObject({ action: z.literal('fail'), message: required('message', text(MAX_VALUE_BYTES)) }),
     z.strictObject({
       action: z.literal('set-attribute'),
-      path: AttributePathSchema,
+      path: SetAttributePathSchema,
       // As ironic-inspector: the key must be present but may be null.
       value: required('value', bounded(formatted(z.json())), true),
     }),

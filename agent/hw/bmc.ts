@@ -53,6 +53,11 @@ export function parseLan6Print(text: string): string | null {
   return global ?? found[0] ?? null;
 }
 
+/** ipmitool's first line that says what went wrong (1.8.19 first complains that it has no IANA enterprise numbers file). */
+function firstProblem(text: string): string {
+  return text.split('\n').find((line) => line.trim() && !/IANA PEN registry/.test(line))?.trim() ?? '';
+}
+
 function noDevice(stderr: string): boolean {
   return /could not open device|no such file|insufficient privilege|unable to establish|driver not found/i.test(stderr);
 }
@@ -73,7 +78,7 @@ export async function getBmc(ctx: CollectorContext): Promise<BmcInfo> {
     const out = await ctx.exec(ipmitool, ['lan', 'print', String(channel)], { timeoutMs: 10000 });
     if (out.code !== 0) {
       if (channel === 1 && (out.error || noDevice(out.stderr))) {
-        ctx.log.info('no local BMC reachable through ipmitool', { detail: (out.error ?? out.stderr).trim().split('\n')[0] });
+        ctx.log.info('no local BMC reachable through ipmitool', { detail: firstProblem(out.error ?? out.stderr) });
         return NONE;
       }
       continue; // "Invalid channel" and friends

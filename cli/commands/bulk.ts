@@ -2,6 +2,7 @@
 // with a live progress bar while waiting.
 
 import type { Command } from 'commander';
+import { isBootPhase, largestGroupsFirst, phaseLabel, stopHint } from '../../common/boot-phases';
 import { type Context, EXIT, UsageError } from '../context';
 import { elapsedMs, formatDuration, formatElapsed, humanizeDetail, renderTable } from '../format';
 import { InterruptedError, seg } from '../http';
@@ -26,6 +27,8 @@ export interface BulkStatus extends ProgressCounts {
   finished_at?: string | null;
   error?: string | null;
   nodes?: BulkNode[];
+  /** Failed nodes by the boot phase they stopped after (`none`: never powered on). */
+  failures_by_phase?: Record<string, number>;
 }
 
 export const BULK_POLL_MS = 1000;
@@ -67,7 +70,12 @@ function bulkElapsed(b: BulkStatus, now: number): number | undefined {
  *
  *     Failed (2):
  *     NAME       UUID     ERROR
- *     rack1-u07  ...      timed out waiting for the agent
+ *     rack1-u07  ...      timeout: no agent called back ...; the last boot stopped after ...
+ *
+ *     Failed by boot phase (2):
+ *     NODES  STOPPED AFTER      WHAT THAT USUALLY MEANS
+ *     1      power-on accepted  PXE never reached us: check DHCP and the provisioning VLAN, ...
+ *     1      never powered on   -
  *
  *     Skipped (2):
  *     ...
@@ -99,6 +107,13 @@ export function renderBulkSummary(b: BulkStatus, now: number, opts: { running?: 
     'Failed',
     ['name', 'uuid', 'error'],
     failedNodes(b).map((n) => [n.name, n.uuid, n.error ?? n.detail]),
+  );
+  section(
+    'Failed by boot phase',
+    ['nodes', 'stopped after', 'what that usually means'],
+    largestGroupsFirst(b.failures_by_phase ?? {}).map(([phase, count]) =>
+      isBootPhase(phase) ? [count, phaseLabel(phase), stopHint(phase)] : [count, phase === 'none' ? 'never powered on' : phase, null],
+    ),
   );
   section(
     'Skipped',

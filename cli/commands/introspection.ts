@@ -3,8 +3,9 @@
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import type { IntrospectionStatusBody } from '../../common/api-types';
+import { isBootPhase, phaseLabel } from '../../common/boot-phases';
 import { CommandFailed, type Context, EXIT } from '../context';
-import { formatElapsed, humanizeDetail, renderFields, renderTable, toJson } from '../format';
+import { formatDuration, formatElapsed, humanizeDetail, renderFields, renderTable, toJson } from '../format';
 import { ApiError, seg } from '../http';
 import { positiveInt } from '../options';
 import { PollErrors } from '../poll';
@@ -26,7 +27,19 @@ export function statusFields(s: StatusBody, now: number): [string, unknown][] {
     ['elapsed', formatElapsed(s.started_at, s.finished_at, now)],
   ];
   if (s.detail) fields.push(['detail', humanizeDetail(s.detail, now)]);
+  if (s.boot_phases) {
+    fields.push(['boot_phase', s.boot_phase && label(s.boot_phase)], ['boot_phases', phaseTimeline(s.boot_phases)]);
+    if (s.hint) fields.push(['hint', s.hint]);
+  }
   return fields;
+}
+
+const label = (phase: string) => (isBootPhase(phase) ? phaseLabel(phase) : phase);
+
+/** "power-on accepted +0s, iPXE script fetched +41s, ...": each phase's time after the first. */
+function phaseTimeline(phases: { phase: string; at: string }[]): string {
+  const first = Date.parse(phases[0]?.at);
+  return phases.map((p) => `${label(p.phase)} +${formatDuration(Date.parse(p.at) - first)}`).join(', ');
 }
 
 async function start(ctx: Context, idents: string[], wait: boolean): Promise<void> {

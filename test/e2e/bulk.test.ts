@@ -96,7 +96,7 @@ test('a 12-node rack: window of 4, two failures with reasons, a second boot that
   const byName = new Map<string, any>(final.nodes.map((n: any) => [n.name, n]));
   const name = (i: number) => rack.nodes[i - 1].name;
   expect(byName.get(name(3))).toMatchObject({ state: 'failed', error: expect.stringMatching(/ipmitool .*RAKP 2 HMAC is invalid/) });
-  expect(byName.get(name(9))).toMatchObject({ state: 'failed', error: expect.stringMatching(/no agent called back .* after 2 boot attempt\(s\); check PXE\/DHCP/) });
+  expect(byName.get(name(9))).toMatchObject({ state: 'failed', error: expect.stringMatching(/no agent called back .* after 2 boot attempt\(s\); the last boot stopped after power-on accepted at \S+: PXE never reached us/) });
   expect(byName.get(name(5)).state).toBe('finished');
   expect(fs.readFileSync(path.join(rack.nodes[4].dir, 'chassis.log'), 'utf8')).toMatch(/boot failed \(injected\)[\s\S]*firmware started/);
 

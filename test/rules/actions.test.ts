@@ -3,6 +3,7 @@ import {
   addTrait,
   extendAttribute,
   fail,
+  maskRuleSecrets,
   removeTrait,
   RuleFailError,
   runAction,
@@ -46,9 +47,41 @@ describe('set-attribute', () => {
 
   test('disallowed paths and writing through scalars throw', () => {
     const ctx = makeCtx({ node: { properties: { cpus: 2 } } });
-    expect(() => setAttribute(ctx, { path: '/driver_info/ipmi_password', value: 'x' })).toThrow(/not allowed/);
+    expect(() => setAttribute(ctx, { path: '/driver_info/ipmi_address', value: '192.0.2.1' })).toThrow(/not allowed/);
+    expect(() => setAttribute(ctx, { path: '/driver_info/ipmi/x', value: 'x' })).toThrow(/no nested values/);
     expect(() => setAttribute(ctx, { path: '/name', value: 'x' })).toThrow(/not allowed/);
     expect(() => setAttribute(ctx, { path: '/properties/cpus/x', value: 1 })).toThrow(/is a number/);
+  });
+});
+
+describe('driver_info (how discovered nodes get BMC credentials)', () => {
+  test('set-attribute sets a key, never read back into the node view; extend-attribute cannot touch it', () => {
+    const ctx = makeCtx();
+    setAttribute(ctx, { path: '/driver_info/ipmi_username', value: 'admin' });
+    setAttribute(ctx, { path: '/driver_info/ipmi_password', value: 'discovery-secret' });
+    expect(ctx.patch.driverInfo).toEqual({ ipmi_username: 'admin', ipmi_password: 'discovery-secret' });
+    expect(() => extendAttribute(ctx, { path: '/driver_info/ipmi_username', value: 'x' })).toThrow(/cannot be read by rules/);
+    for (const where of ['/driver_info/redfish_address', '/driver_info/ipmi_port', '/driver_info/redfish_system_id']) {
+      expect(() => setAttribute(ctx, { path: where, value: 'x' })).toThrow(/comes from the BMC itself or an operator/);
+    }
+  });
+
+  test('the API shows the secrets rules set as ******', () => {
+    const body = {
+      uuid: 'u',
+      conditions: [],
+      actions: [
+        { action: 'set-attribute', path: '/driver_info/ipmi_username', value: 'admin' },
+        { action: 'set-attribute', path: '/driver_info/ipmi_password', value: 'discovery-secret' },
+        { action: 'set-attribute', path: '/extra/password_hint', value: 'not a driver_info secret' },
+      ],
+    };
+    expect(maskRuleSecrets(body).actions).toEqual([
+      { action: 'set-attribute', path: '/driver_info/ipmi_username', value: 'admin' },
+      { action: 'set-attribute', path: '/driver_info/ipmi_password', value: '******' },
+      { action: 'set-attribute', path: '/extra/password_hint', value: 'not a driver_info secret' },
+    ]);
+    expect(body.actions[1].value).toBe('discovery-secret');
   });
 });
 

@@ -371,12 +371,21 @@ describe('parseRule keeps rules away from node secrets', () => {
     },
   );
 
-  test.each(['/driver_info/ipmi_password', '/driver_info', '/driver/x', '/driver'])('writes to %j', (path) => {
+  test.each(['/driver/x', '/driver'])('writes to %j', (path) => {
     for (const action of ['set-attribute', 'extend-attribute']) {
       expect(rejection({ actions: [{ action, path, value: 'x' }] })).toMatch(
-        /^actions\.0\.path: path ".*" is not allowed: rules may only write \/properties\/\.\.\. or \/extra\/\.\.\./,
+        /^actions\.0\.path: path ".*" is not allowed: rules may only write \/properties\/\.\.\., \/extra\/\.\.\. or \/driver_info\/<key>/,
       );
     }
+  });
+
+  test('driver_info: set-attribute may set a credential (discovery), never where the BMC is; no action reads it', () => {
+    expect(parseRule({ actions: [{ action: 'set-attribute', path: '/driver_info/ipmi_password', value: 'x' }] }).actions).toHaveLength(1);
+    expect(rejection({ actions: [{ action: 'extend-attribute', path: '/driver_info/ipmi_password', value: 'x' }] })).toMatch(
+      /^actions\.0\.path: .*driver_info cannot be read by rules, only set by set-attribute/,
+    );
+    expect(rejection({ actions: [{ action: 'set-attribute', path: '/driver_info', value: 'x' }] })).toMatch(/must name a key below \/driver_info\//);
+    expect(rejection({ actions: [{ action: 'set-attribute', path: '/driver_info/redfish_address', value: 'x' }] })).toMatch(/never from a rule/);
   });
 
   test('the node fields rules use are still readable', () => {

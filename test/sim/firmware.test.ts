@@ -1,5 +1,6 @@
 // The simulated nodes' PXE firmware: the boot script it understands, and both ways a boot
-// goes (the ramdisk with the script's command line, or the local disk) against a local server.
+// goes (the kernel and initrd downloaded, then the ramdisk with the script's command line; or
+// the local disk) against a local server.
 
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -16,13 +17,9 @@ const TOKEN = 'vfVLIs3WHyW8zfvDxJgRPR4RTjnxHxEia8vNrm9R1BA';
 const CMDLINE =
   'ipa-inspection-callback-url=http://10.60.1.1:5050/v1/continue ipa-inspection-collectors=default,logs ' +
   `BOOTIF=01-52-54-00-3c-00-01 ipa-agent-token=${TOKEN} initrd=initramfs`;
-const RAMDISK_SCRIPT = [
-  '#!ipxe',
-  `kernel http://10.60.1.1:5050/ramdisk/vmlinuz ${CMDLINE}`,
-  'initrd http://10.60.1.1:5050/ramdisk/initramfs',
-  'boot',
-  '',
-].join('\n');
+const scriptFrom = (base: string) =>
+  ['#!ipxe', `kernel ${base}/ramdisk/vmlinuz ${CMDLINE}`, `initrd ${base}/ramdisk/initramfs`, 'boot', ''].join('\n');
+const RAMDISK_SCRIPT = scriptFrom('http://10.60.1.1:5050');
 const LOCAL_DISK_SCRIPT = '#!ipxe\necho 52:54:00:3c:00:01 is not being introspected: booting from the local disk\nexit\n';
 
 describe('parseBootScript', () => {
@@ -66,6 +63,8 @@ describe('booting against a local boot service', () => {
   let server: http.Server;
   let base: string;
   let replies: { status: number; body: string }[];
+  /** What /ramdisk/<file> answers. */
+  let images: Record<string, { status: number; body: string }>;
   const requests: string[] = [];
   /** A "ramdisk" that records its arguments and the command line file it was given. */
   let ramdisk: string[];
@@ -84,7 +83,8 @@ describe('booting against a local boot service', () => {
     ramdisk = [process.execPath, script, '--bmc-address', '127.0.60.11'];
     server = http.createServer((req, res) => {
       requests.push(req.url ?? '');
-      const reply = replies.length > 1 ? replies.shift()! : replies[0];
+      const image = req.url?.startsWith('/ramdisk/') ? images[req.url.slice('/ramdisk/'.length)] : undefined;
+      const reply = image ?? (replies.length > 1 ? replies.shift()! : replies[0]);
       res.writeHead(reply.status, { 'content-type': 'text/plain' });
       res.end(reply.body);
     });
@@ -98,6 +98,7 @@ describe('booting against a local boot service', () => {
   });
   beforeEach(async () => {
     requests.length = 0;
+    images = { vmlinuz: { status: 200, body: 'k'.repeat(100_000) }, initramfs: { status: 200, body: 'i'.repeat(300_000) } };
     await fs.rm(path.join(dir, 'ran.json'), { force: true });
   });
 
@@ -112,20 +113,37 @@ describe('booting against a local boot service', () => {
       log: (line) => log.push(line),
     });
 
-  test('a kernel line: the ramdisk runs with the script command line as its cmdline file', async () => {
-    replies = [{ status: 503, body: 'starting' }, { status: 200, body: RAMDISK_SCRIPT }];
+  test('a kernel line: kernel and initrd downloaded, then the ramdisk runs with the script command line as its cmdline file', async () => {
+    replies = [{ status: 503, body: 'starting' }, { status: 200, body: scriptFrom(base) }];
     const log: string[] = [];
     expect(await boot(log)).toBe(3); // the ramdisk's exit status
-    expect(requests).toEqual(['/boot/52-54-00-3c-00-01.ipxe', '/boot/52-54-00-3c-00-01.ipxe']);
+    expect(requests).toEqual(['/boot/52-54-00-3c-00-01.ipxe', '/boot/52-54-00-3c-00-01.ipxe', '/ramdisk/vmlinuz', '/ramdisk/initramfs']);
     const ran = JSON.parse(await fs.readFile(path.join(dir, 'ran.json'), 'utf8'));
     expect(ran).toEqual({
       args: ['--bmc-address', '127.0.60.11', '--cmdline-file', path.join(dir, 'cmdline')],
       cmdline: `${CMDLINE}\n`,
     });
     expect((await fs.stat(path.join(dir, 'cmdline'))).mode & 0o777).toBe(0o600);
-    expect(log.join('\n')).toContain('booting http://10.60.1.1:5050/ramdisk/vmlinuz');
+    expect(log.join('\n')).toContain(`booting ${base}/ramdisk/vmlinuz`);
     expect(log.join('\n')).toContain('with an agent token');
     expect(log.join('\n')).not.toContain(TOKEN);
+  });
+
+  test('a download that fails fails the boot, as in iPXE: nothing run', async () => {
+    replies = [{ status: 200, body: scriptFrom(base) }];
+    images.initramfs = { status: 500, body: 'disk full' };
+    const log: string[] = [];
+    expect(await boot(log)).toBe(1);
+    expect(log.at(-1)).toBe(`could not boot: ${base}/ramdisk/initramfs: HTTP 500; no bootable device`);
+    await expect(fs.access(path.join(dir, 'ran.json'))).rejects.toThrow();
+  });
+
+  test('a boot service without a built ramdisk (404): the simulated node boots its own', async () => {
+    replies = [{ status: 200, body: scriptFrom(base) }];
+    images = { vmlinuz: { status: 404, body: 'not built' }, initramfs: { status: 404, body: 'not built' } };
+    const log: string[] = [];
+    expect(await boot(log)).toBe(3);
+    expect(log.filter((l) => l.includes('is not built on the boot service'))).toHaveLength(2);
   });
 
   test('exit: booting from the local disk, nothing run', async () => {
@@ -158,13 +176,13 @@ describe('booting against a local boot service', () => {
   test('the bundle runs with a bare node', async () => {
     const outfile = path.join(dir, 'firmware.js');
     await bundle(path.join(__dirname, '../../sim/firmware.ts'), outfile);
-    replies = [{ status: 200, body: RAMDISK_SCRIPT }];
+    replies = [{ status: 200, body: scriptFrom(base) }];
     const run = promisify(execFile);
     const failed = await run(process.execPath, [outfile, '--script-url', `${base}/boot/x.ipxe`, '--cmdline-file', path.join(dir, 'cmdline'), '--', ...ramdisk], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '' },
     }).catch((error: { code: number; stderr: string }) => error);
-    expect(failed).toMatchObject({ code: 3, stderr: expect.stringMatching(/pxe-firmware: booting http:\/\/10\.60\.1\.1:5050\/ramdisk\/vmlinuz/) });
+    expect(failed).toMatchObject({ code: 3, stderr: expect.stringContaining(`pxe-firmware: booting ${base}/ramdisk/vmlinuz`) });
     expect(JSON.parse(await fs.readFile(path.join(dir, 'ran.json'), 'utf8')).cmdline).toBe(`${CMDLINE}\n`);
   });
 });

@@ -8,10 +8,11 @@ export const RAMDISK_DIR = path.resolve(__dirname, '..', '..', 'dist', 'ramdisk'
 
 /**
  * What a test booting a real VM needs, on a fresh machine too: the ramdisk (built when
- * missing: a few minutes), qemu and its iPXE ROMs (apt-get, as root).
+ * missing, or built before builds wrote ramdisk-release and shipped ipmitool: a few minutes),
+ * qemu and its iPXE ROMs (apt-get, as root).
  */
 export function ensureVmPrerequisites(): void {
-  if (!['vmlinuz', 'initramfs'].every((f) => fs.existsSync(path.join(RAMDISK_DIR, f)))) {
+  if (!['vmlinuz', 'initramfs', 'ramdisk-release'].every((f) => fs.existsSync(path.join(RAMDISK_DIR, f)))) {
     execFileSync('npm', ['run', 'build:ramdisk'], { cwd: path.resolve(__dirname, '..', '..'), stdio: ['ignore', 2, 2], timeout: 20 * 60_000 });
   }
   let qemu = true;
@@ -21,13 +22,18 @@ export function ensureVmPrerequisites(): void {
     qemu = false;
   }
   if (qemu && fs.existsSync('/usr/lib/ipxe/qemu/efi-virtio.rom')) return;
+  aptInstall(['qemu-system-x86', 'ipxe-qemu']);
+}
+
+/** Installs Debian packages (as root), updating the package lists first if the install fails on stale ones. */
+export function aptInstall(packages: string[]): void {
   const apt = (args: string[]) =>
     execFileSync('apt-get', args, { stdio: ['ignore', 2, 2], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 15 * 60_000 });
   try {
-    apt(['install', '-y', '--no-install-recommends', 'qemu-system-x86', 'ipxe-qemu']);
+    apt(['install', '-y', '--no-install-recommends', ...packages]);
   } catch {
     apt(['update']);
-    apt(['install', '-y', '--no-install-recommends', 'qemu-system-x86', 'ipxe-qemu']);
+    apt(['install', '-y', '--no-install-recommends', ...packages]);
   }
 }
 

@@ -3,7 +3,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bulkIntrospection, introspectNode, verifyBmc } from '../../workflows';
+import type { ReportedPhase } from '../../common/boot-phases';
 import {
+  bootPhaseSignal,
   bulkWorkflowId,
   deliverDataUpdate,
   introspectionWorkflowId,
@@ -52,6 +54,11 @@ const nodeHandle = (nodeUuid: string) => env.client.workflow.getHandle(introspec
 
 /** What the agent's post does: the API names the stored object in an Update. */
 const deliver = (nodeUuid: string, objectName: string) => nodeHandle(nodeUuid).executeUpdate(deliverDataUpdate, { args: [{ objectName }] });
+
+/** What the boot service and the agent's start report do: the API signals the run. */
+const reach = async (nodeUuid: string, ...phases: ReportedPhase[]) => {
+  for (const phase of phases) await nodeHandle(nodeUuid).signal(bootPhaseSignal, { phase, at: new Date().toISOString() });
+};
 
 /** The failure message a run ended with. */
 async function failure(handle: WorkflowHandle): Promise<string> {
@@ -119,6 +126,41 @@ describe('introspectNode', () => {
     expect(mocks.of(args.nodeUuid, 'processData').at(-1)?.args).toContain('agent-post-2');
     expect(powerCalls(args.nodeUuid).at(-1)).toBe('powerOffNode');
     expect(doneWith(args.nodeUuid)).toBeNull();
+  });
+
+  test('boot phases: the detail says how far the boot got; a new boot starts afresh; the timeout names where the last one stopped, and why that usually is', async () => {
+    const args = input({ bootAttempts: 2 });
+    // The first boot gets as far as its ramdisk (reported before the BMC confirmed the power-on), the second only to its script.
+    mocks.reset({ bootNode: (uuid: string) => (boots(uuid) === 1 ? reach(uuid, 'script_fetched', 'kernel_fetched', 'ramdisk_fetched') : reach(uuid, 'script_fetched')) });
+    const handle = await start(args);
+    await poweredOnAndWaiting(handle);
+
+    const first = await handle.query(statusQuery);
+    expect(Object.keys(first.bootPhases)).toEqual(['script_fetched', 'kernel_fetched', 'ramdisk_fetched', 'powered_on']);
+    expect(first.detail).toBe(`waiting for agent, boot attempt 1/2: ramdisk fetched at ${first.bootPhases.ramdisk_fetched}`);
+    await reach(args.nodeUuid, 'agent_started');
+    // A report that names no phase is dropped (a signal cannot be refused).
+    await nodeHandle(args.nodeUuid).signal(bootPhaseSignal, { phase: 'bogus' as ReportedPhase, at: new Date().toISOString() });
+    const started = await handle.query(statusQuery);
+    expect(started.detail).toMatch(/^waiting for agent, boot attempt 1\/2: agent started at /);
+    expect(Object.keys(started.bootPhases)).not.toContain('bogus');
+
+    const message = await failure(handle);
+    expect(message).toMatch(/^timeout: no agent called back within \d+ s after 2 boot attempt\(s\); the last boot stopped after iPXE script fetched at \S+: iPXE script fetched but no kernel: /);
+    expect(Object.keys((await handle.query(statusQuery)).bootPhases).sort()).toEqual(['powered_on', 'script_fetched']);
+  });
+
+  test('a boot that gets its data has reached every phase', async () => {
+    const args = input();
+    mocks.reset({
+      bootNode: async (uuid: string) => {
+        await reach(uuid, 'script_fetched', 'kernel_fetched', 'ramdisk_fetched', 'agent_started');
+        await deliver(uuid, 'data');
+      },
+    });
+    const status = await (await start(args)).result();
+
+    expect(Object.keys(status.bootPhases).sort()).toEqual(['agent_started', 'data_delivered', 'kernel_fetched', 'powered_on', 'ramdisk_fetched', 'script_fetched']);
   });
 
   test('one delivery per run: a second one is refused and the first is processed', async () => {
@@ -271,6 +313,23 @@ describe('bulkIntrospection', () => {
       expect(progress.nodes.find((n) => n.uuid === node.uuid)?.error).toMatch(/cancel/i);
     }
     expect(boots(nodes[2].uuid)).toBe(0);
+  });
+
+  test('failed nodes are grouped by the phase their last boot stopped after', async () => {
+    const [noBmc, noPxe, noAgent, good] = nodesNamed('no-bmc', 'no-pxe', 'no-agent', 'good');
+    mocks.reset({
+      selectNodes: async () => ({ nodes: [noBmc, noPxe, noAgent, good], missing: [], refused: [] }),
+      bootNode: async (uuid: string) => {
+        if (uuid === noBmc.uuid) throw ApplicationFailure.nonRetryable('BMC: invalid credentials', 'BmcError');
+        if (uuid === noAgent.uuid) await reach(uuid, 'script_fetched', 'kernel_fetched', 'ramdisk_fetched');
+        if (uuid === good.uuid) await deliver(uuid, 'data');
+      },
+    });
+    const progress = await (await startBulk({ concurrency: 4, continueAsNewAfter: 100 })).result();
+
+    expect(progress).toMatchObject({ finished: 1, failed: 3, failuresByPhase: { none: 1, powered_on: 1, ramdisk_fetched: 1 } });
+    const phaseOf = (uuid: string) => progress.nodes.find((n) => n.uuid === uuid)?.bootPhase;
+    expect([phaseOf(noBmc.uuid), phaseOf(noPxe.uuid), phaseOf(noAgent.uuid), phaseOf(good.uuid)]).toEqual([null, 'powered_on', 'ramdisk_fetched', undefined]);
   });
 
   test('staggered power-ons: a node starts at least staggerSeconds after the one before', async () => {
