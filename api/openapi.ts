@@ -43,7 +43,10 @@ const op = (method: Method, path: string, access: Access, summary: string, respo
   ...extra,
 });
 
-const health = [
+/** What both APIs answer: their version documents, health and metrics. */
+const everyApi = [
+  op('get', '/', 'anonymous', 'API versions', ok('the versions document')),
+  op('get', '/v1', 'anonymous', 'Version 1 and its resources', ok('the v1 document')),
   op('get', '/healthz', 'anonymous', 'The process is alive', ok('alive')),
   op('get', '/readyz', 'anonymous', 'Temporal, S3 and the registry answer', { '200': 'ready', '503': 'not ready: which dependency is missing' }),
   op('get', '/metrics', 'reader', 'Prometheus metrics of the API and its worker', ok('text/plain; version=0.0.4')),
@@ -62,9 +65,7 @@ const AGENT_DATA_EXAMPLE = {
 };
 
 export const INSPECTOR_OPERATIONS: Operation[] = [
-  op('get', '/', 'anonymous', 'API versions', ok('the versions document')),
-  op('get', '/v1', 'anonymous', 'Version 1 and its resources', ok('the v1 document')),
-  ...health,
+  ...everyApi,
   op('get', '/boot.ipxe', 'anonymous', 'iPXE entry script: chains to the script for the booting MAC', ok('an iPXE script')),
   op('get', '/boot/:script', 'anonymous', "A MAC's iPXE script (52-54-00-12-34-56.ipxe): the ramdisk with its run's settings, or boot from disk", ok('an iPXE script')),
   op('get', '/ramdisk/vmlinuz', 'anonymous', "The ramdisk's kernel", ok('the kernel')),
@@ -106,9 +107,7 @@ export const INSPECTOR_OPERATIONS: Operation[] = [
 ];
 
 export const NODE_OPERATIONS: Operation[] = [
-  op('get', '/', 'anonymous', 'API versions', ok('the versions document')),
-  op('get', '/v1', 'anonymous', 'Version 1 and its resources', ok('the v1 document')),
-  ...health,
+  ...everyApi,
   op('post', '/v1/nodes', 'admin', 'Enroll a node', { '201': 'the node' }, {
     body: NodeCreateSchema,
     example: { name: 'rack2-4-compute', driver: 'ipmi', driver_info: { ipmi_address: '192.0.2.10', ipmi_username: 'admin', ipmi_password: 'secret' }, extra: { rack: 'rack2' } },

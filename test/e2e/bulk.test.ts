@@ -5,7 +5,7 @@ import { main as cli } from '../../cli/main';
 import type { SimRack } from '../../sim/rack';
 import { bulkWorkflowId } from '../../workflows/definitions';
 import { enrollSimNode, startStackWithRack, type StackWithRack } from '../support/rack';
-import { http, waitFor, type Stack } from '../support/stack';
+import { http, introspectionEnded, waitFor, type Stack } from '../support/stack';
 
 // A 12-node simulated rack introspected in bulk with concurrency 4, with injected failures:
 // node 3's BMC refuses the registered password, node 9's ramdisk never calls back, node 5's
@@ -29,12 +29,6 @@ beforeAll(async () => {
 
 afterAll(() => env?.stop());
 
-/** The node's introspection status once its run has ended. */
-const introspectionEnded = (name: string, timeoutMs: number) =>
-  waitFor(`the introspection of ${name} to end`, async () => {
-    const body = (await http('GET', `${stack.inspectorUrl}/v1/introspection/${name}`)).body;
-    return body.finished ? body : undefined;
-  }, timeoutMs);
 
 const bulkStatus = async (id: string) => (await http('GET', `${stack.inspectorUrl}/v1/introspection/bulk/${id}`)).body;
 
@@ -179,7 +173,7 @@ test('a node already being introspected is skipped; aborting a bulk powers its n
   // The single-node run of node 9 was left alone by the bulk; abort it too.
   expect((await http('GET', `${stack.inspectorUrl}/v1/introspection/${n9.name}`)).body.finished).toBe(false);
   expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/${n9.name}/abort`)).status).toBe(202);
-  const status = await introspectionEnded(n9.name, 30000);
+  const status = await introspectionEnded(stack, n9.name, 30000);
   expect(status).toMatchObject({ state: 'error', error: expect.stringMatching(/Canceled by operator/) });
   expect(rack.powerState(n9)).toBe('off');
 }, 120000);
@@ -196,7 +190,7 @@ test('a bulk run that is terminated still gets its running nodes powered off', a
   const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
   await new Client({ connection }).workflow.getHandle(bulkWorkflowId(started.body.bulk_id)).terminate('operator gave up');
   await connection.close();
-  const status = await introspectionEnded(n9.name, 60000);
+  const status = await introspectionEnded(stack, n9.name, 60000);
   expect(status).toMatchObject({ state: 'error', error: expect.stringMatching(/Canceled by operator/) });
   expect(rack.powerState(n9)).toBe('off');
   expect((await http('GET', `${stack.nodeUrl}/v1/nodes/${n9.name}`)).body.provision_state).toBe('inspect failed');

@@ -6,7 +6,7 @@ import { tsEntry } from '../../scripts/services';
 import { introspectionWorkflowId } from '../../workflows/definitions';
 import { ipmiDriverInfo, SimRack } from '../../sim/rack';
 import { postgresUnavailable, startPostgres, type Postgres } from '../support/postgres';
-import { http, startStack, waitFor, type Stack } from '../support/stack';
+import { http, introspectionEnded, startStack, waitFor, type Stack } from '../support/stack';
 
 // The reason for Temporal: an introspection survives its worker being killed. The worker runs
 // as its own process (worker/main.ts); it is SIGKILLed while the node waits for its agent, and
@@ -68,15 +68,7 @@ test('an introspection survives its worker being killed mid-run', async () => {
   expect(rack.powerState(node)).toBe('on'); // the server keeps booting without anyone watching
 
   startWorkerProcess(2);
-  const status = await waitFor(
-    'the introspection to finish on the new worker',
-    async () => {
-      const body = (await http('GET', `${stack.inspectorUrl}/v1/introspection/${uuid}`)).body;
-      return body.finished ? body : undefined;
-    },
-    90000,
-    250,
-  );
+  const status = await introspectionEnded(stack, uuid, 90000);
   expect(status).toMatchObject({ state: 'finished', error: null });
   const after = await handle.describe();
   expect(after.runId).toBe(runBefore);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { SimNode, SimRack } from '../../sim/rack';
 import { ensureVmPrerequisites, qemuProcessesUsing, RAMDISK_DIR } from '../support/ramdisk';
 import { startStackWithRack, type StackWithRack } from '../support/rack';
-import { http, waitFor, type Stack } from '../support/stack';
+import { http, introspectionEnded, waitFor, type Stack } from '../support/stack';
 
 // A real virtual server nobody enrolled is discovered: its operator sets it to PXE boot and
 // powers it on through its BMC, it boots the ramdisk through iPXE, and its agent, which reads its
@@ -60,15 +60,7 @@ test('a virtual server nobody enrolled, powered on with PXE through its BMC, is 
     1000,
   );
   const uuid: string = port.node_uuid;
-  const status = await waitFor(
-    `processing of discovered node ${uuid}`,
-    async () => {
-      const res = await http('GET', `${stack.inspectorUrl}/v1/introspection/${uuid}`);
-      return res.body.finished ? res.body : undefined;
-    },
-    60_000,
-    500,
-  );
+  const status = await introspectionEnded(stack, uuid, 60_000, 500);
   if (status.state !== 'finished') process.stderr.write(`VM console tail:\n${fs.readFileSync(path.join(node.dir, 'agent.log'), 'utf8').slice(-4000)}\n`);
   expect(status).toMatchObject({ state: 'finished', error: null });
 

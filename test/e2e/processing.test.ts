@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SimNode } from '../../sim/rack';
 import { enrollSimNode, startStackWithRack, type StackWithRack } from '../support/rack';
-import { http, waitFor, type Stack } from '../support/stack';
+import { http, introspectionEnded, waitFor, type Stack } from '../support/stack';
 
 // Processing on the simulated node: hooks fill properties, capabilities and ports,
 // rules add traits, and reprocess re-runs it all without rebooting the server.
@@ -37,15 +37,7 @@ const cpuFlags = new Set((/^flags\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpui
 const bootMode = fs.existsSync('/sys/firmware/efi') ? 'uefi' : 'bios';
 
 async function finished(ident: string) {
-  return waitFor(
-    `${ident} to finish`,
-    async () => {
-      const res = await http('GET', `${stack.inspectorUrl}/v1/introspection/${ident}`);
-      return res.body.finished ? res.body : undefined;
-    },
-    90000,
-    100,
-  );
+  return introspectionEnded(stack, ident, 90000, 100);
 }
 
 test('a malformed rule is rejected with the offending path named', async () => {

@@ -9,7 +9,7 @@ import { SimRack, type SimNode } from '../../sim/rack';
 import { ensurePxePrerequisites, ignoredLines } from '../support/pxe';
 import { enrollSimNode } from '../support/rack';
 import { ensureVmPrerequisites, qemuProcessesUsing, RAMDISK_DIR } from '../support/ramdisk';
-import { http, startStack, waitFor, type Stack } from '../support/stack';
+import { http, introspectionEnded, startStack, waitFor, type Stack } from '../support/stack';
 
 // Two virtual servers on a provisioning network of their own (a bridge; sim/provisioning.ts),
 // served by Introspector's dnsmasq with the PXE filter. The one being introspected was enrolled
@@ -79,15 +79,7 @@ test('dnsmasq boots the server being introspected and refuses a known one that i
   const refusedDisk = path.join(refused.dir, 'disk.img');
   await waitFor('the refused VM to start', async () => (qemuProcessesUsing(refusedDisk).length > 0 ? true : undefined), 60_000);
 
-  const status = await waitFor(
-    `introspection of ${introspected.name} to finish`,
-    async () => {
-      const res = await http('GET', `${stack.inspectorUrl}/v1/introspection/${introspected.name}`);
-      return res.body.finished ? res.body : undefined;
-    },
-    280_000,
-    500,
-  );
+  const status = await introspectionEnded(stack, introspected.name, 280_000, 500);
   if (status.state !== 'finished') process.stderr.write(`VM console tail:\n${vmConsole(introspected).slice(-4000)}\n`);
   expect(status).toMatchObject({ uuid, state: 'finished', error: null });
   // Its lease came from dnsmasq on the bridge, and iPXE chained to the boot service at the bridge's address.

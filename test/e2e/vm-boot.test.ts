@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { SimRack } from '../../sim/rack';
 import { ensureVmPrerequisites, qemuProcessesUsing, RAMDISK_DIR } from '../support/ramdisk';
 import { enrollSimNode, startStackWithRack, type StackWithRack } from '../support/rack';
-import { http, waitFor, type Stack } from '../support/stack';
+import { http, introspectionEnded, waitFor, type Stack } from '../support/stack';
 
 // A real virtual server introspected through the real boot path: its BMC is an ipmi_sim, and
 // what its chassis boots on a PXE boot is a qemu VM (sim/vm.ts) whose iPXE ROM gets
@@ -37,15 +37,7 @@ test('a virtual server network-boots the ramdisk and is introspected', async () 
   // The chassis starts the VM at power-on.
   await waitFor('the VM to start', async () => (qemuProcessesUsing(disk).length > 0 ? true : undefined), 60_000);
 
-  const status = await waitFor(
-    `introspection of ${node.name} to finish`,
-    async () => {
-      const res = await http('GET', `${stack.inspectorUrl}/v1/introspection/${node.name}`);
-      return res.body.finished ? res.body : undefined;
-    },
-    240_000,
-    500,
-  );
+  const status = await introspectionEnded(stack, node.name, 240_000, 500);
   const vmConsole = fs.readFileSync(path.join(node.dir, 'agent.log'), 'utf8');
   if (status.state !== 'finished') process.stderr.write(`VM console tail:\n${vmConsole.slice(-4000)}\n`);
   expect(status).toMatchObject({ uuid, state: 'finished', finished: true, error: null });

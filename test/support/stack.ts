@@ -74,3 +74,16 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** A node's introspection status (GET /v1/introspection/<node>) once its run has ended. */
+export function introspectionEnded(stack: Pick<BaseStack, 'inspectorUrl'>, node: string, timeoutMs: number, intervalMs = 250): Promise<any> {
+  return waitFor(
+    `the introspection of ${node} to end`,
+    async () => {
+      const { body } = await http('GET', `${stack.inspectorUrl}/v1/introspection/${node}`);
+      return body.finished ? body : undefined;
+    },
+    timeoutMs,
+    intervalMs,
+  );
+}
