@@ -7,6 +7,7 @@ import type { Config } from '../common/config';
 import { ConflictError, NotFoundError } from '../common/errors';
 import {
   bulkProgressQuery,
+  bulkSummary,
   bulkWorkflowId,
   IntrospectionBulkKey,
   introspectionWorkflowId,
@@ -96,6 +97,7 @@ export class Bulks {
       workflowId: bulkWorkflowId(bulkId),
       taskQueue: this.config.TEMPORAL_TASK_QUEUE,
       args: [input],
+      staticSummary: bulkSummary(input.selector),
       typedSearchAttributes: [{ key: IntrospectionBulkKey, value: bulkId }],
     });
     return bulkId;

@@ -12,7 +12,7 @@ import type { NodeRegistry } from '../nodes';
 import type { DiscoveredServer } from '../nodes/discovery';
 import type { AgentIdentity } from '../nodes/runs';
 import { startIntrospectionWorkflow } from './introspections';
-import { deliverDataUpdate, IntrospectionStateKey, introspectionWorkflowId } from '../workflows/definitions';
+import { deliverDataUpdate, IntrospectionStateKey, introspectionWorkflowId, runSummary } from '../workflows/definitions';
 
 // The agent's callback (POST /v1/continue): find the one run the post is for, before reading
 // the rest of the body; store the post under a name of its own; hand that name to the run,
@@ -104,7 +104,9 @@ export class Callbacks {
     try {
       // As ironic-inspector marks the data, for rules that apply to discoveries only.
       objectName = await this.keep(uuid, { ...post, auto_discovered: true }, undefined);
-      await startIntrospectionWorkflow(this.client, this.config, uuid, 'discoverNode', [{ nodeUuid: uuid, objectName }], 'processing');
+      const known = server.bmcAddresses[0] ? `with BMC ${server.bmcAddresses[0]}` : `with MAC ${server.bootMac ?? server.macs[0]}`;
+      const summary = runSummary('discover', { uuid, name: `the server ${known}` });
+      await startIntrospectionWorkflow(this.client, this.config, uuid, 'discoverNode', [{ nodeUuid: uuid, objectName }], 'processing', summary);
     } catch (err) {
       if (objectName) await this.discard(objectName);
       await this.registry.deleteNode(uuid).catch(() => undefined);

@@ -20,6 +20,7 @@ import {
   IntrospectionNodeKey,
   IntrospectionStateKey,
   introspectionWorkflowId,
+  runSummary,
   type IntrospectionState,
   type IntrospectionStatus,
   type IntrospectNodeInput,
@@ -41,10 +42,12 @@ export async function startIntrospectionWorkflow(
   type: IntrospectionWorkflowType,
   args: unknown[],
   state: IntrospectionState,
+  summary: string,
 ): Promise<void> {
   try {
     await client.workflow.start(type, {
       workflowId: introspectionWorkflowId(nodeUuid),
+      staticSummary: summary,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       args,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
@@ -87,7 +90,7 @@ export class Introspections {
       bootTimeoutSeconds: this.config.INTROSPECTION_BOOT_TIMEOUT,
       bootAttempts: this.config.INTROSPECTION_BOOT_ATTEMPTS,
     };
-    await startIntrospectionWorkflow(this.client, this.config, node.uuid, 'introspectNode', [input], 'starting');
+    await startIntrospectionWorkflow(this.client, this.config, node.uuid, 'introspectNode', [input], 'starting', runSummary('introspect', { ...node, rack: node.extra.rack }));
     return node;
   }
 
@@ -97,7 +100,7 @@ export class Introspections {
     if ((await this.store.getJson(objectNames.unprocessed(node.uuid))) === undefined) {
       throw new NotFoundError(`no unprocessed introspection data stored for node ${node.uuid}`);
     }
-    await startIntrospectionWorkflow(this.client, this.config, node.uuid, 'reapplyNode', [node.uuid], 'reapplying');
+    await startIntrospectionWorkflow(this.client, this.config, node.uuid, 'reapplyNode', [node.uuid], 'reapplying', runSummary('reapply', { ...node, rack: node.extra.rack }));
     return node;
   }
 

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../common/config';
 import type { NodeRecord, NodeRegistry } from '../nodes';
-import { introspectionWorkflowId, verificationWorkflowId } from '../workflows/definitions';
+import { introspectionWorkflowId, runSummary, verificationWorkflowId } from '../workflows/definitions';
 
 /** How long `manage` waits for the BMC check before answering 202 anyway (the check goes on). */
 const VERIFY_WAIT_MS = 10000;
@@ -17,10 +17,12 @@ export class Verifications {
 
   /** Starts the node's BMC check (one at a time per node) and waits a little for its outcome. */
   async start(nodeUuid: string, waitMs = VERIFY_WAIT_MS): Promise<void> {
+    const node = await this.registry.getNodeOrThrow(nodeUuid);
     let handle;
     try {
       handle = await this.client.workflow.start('verifyBmc', {
         workflowId: verificationWorkflowId(nodeUuid),
+        staticSummary: runSummary('verify BMC of', { ...node, rack: node.extra.rack }),
         taskQueue: this.config.TEMPORAL_TASK_QUEUE,
         args: [nodeUuid],
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,

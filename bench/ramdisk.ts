@@ -1,4 +1,4 @@
-// Ramdisk benchmark: image sizes, then one boot of dist/ramdisk/{vmlinuz,initramfs} under qemu
+// Ramdisk benchmark: image sizes, then one boot of dist/ramdisk/{vmlinuz,initramfs} ($RAMDISK_DIR) under qemu
 // (TCG: nested KVM hangs here, see ../shared/reference/boot.md) with a virtio NIC on qemu's
 // user-mode network and a sparse 8 GiB virtio disk. The guest reaches the host's loopback at
 // 10.0.2.2, where this process answers POST /v1/continue like the inspector would.
@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { IntrospectionDataSchema } from '../common/inventory';
 
-const DIR = path.resolve(__dirname, '..', 'dist', 'ramdisk');
+const DIR = path.resolve(process.env.RAMDISK_DIR ?? path.join(__dirname, '..', 'dist', 'ramdisk'));
 const KERNEL = path.join(DIR, 'vmlinuz');
 const INITRD = path.join(DIR, 'initramfs');
 const CONSOLE_LOG = path.join(DIR, 'bench-console.log');

@@ -21,6 +21,7 @@ import {
   IntrospectionStateKey,
   introspectionWorkflowId,
   NODE_REFUSED,
+  runSummary,
   type BulkInput,
   type BulkProgress,
   type NodeOutcome,
@@ -108,6 +109,7 @@ export async function bulkIntrospection(input: BulkInput): Promise<BulkProgress>
     try {
       const child = await startChild(introspectNode, {
         workflowId: introspectionWorkflowId(node.uuid),
+        staticSummary: runSummary('introspect', { ...node, rack: input.selector.rack }, bulkId),
         // A bulk run that is terminated or fails still gets its running nodes powered off.
         ...(patched(CHILDREN_CANCELLED_WITH_PARENT) ? { parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL } : {}),
         args: [{ nodeUuid: node.uuid, timeoutSeconds: options.nodeTimeoutSeconds, bootTimeoutSeconds: options.bootTimeoutSeconds, bootAttempts: options.bootAttempts }],

@@ -41,6 +41,28 @@ export interface DiscoverNodeInput {
 /** Every run that introspects a node (introspectNode, reapplyNode, discoverNode): one at a time per node. */
 export const introspectionWorkflowId = (nodeUuid: string) => `introspection-${nodeUuid}`;
 
+/** What a node's run is called in the Temporal UI's list (its summary), where uuids alone find nothing. */
+export function runSummary(
+  what: 'introspect' | 'reapply' | 'discover' | 'verify BMC of',
+  node: { uuid: string; name: string | null; rack?: unknown },
+  bulkId?: string,
+): string {
+  const where = [typeof node.rack === 'string' && node.rack ? `rack ${node.rack}` : null, bulkId ? `bulk ${bulkId}` : null].filter(Boolean);
+  return `${what} ${node.name ?? node.uuid}${where.length ? ` (${where.join(', ')})` : ''}`;
+}
+
+/** A bulk run's summary: what it selected. */
+export function bulkSummary(selector: BulkSelector): string {
+  const parts = [
+    selector.nodes ? `${selector.nodes.length} named node(s)` : null,
+    selector.allManageable ? 'all manageable nodes' : null,
+    selector.rack ? `rack ${selector.rack}` : null,
+    selector.resourceClass ? `resource class ${selector.resourceClass}` : null,
+    selector.namePrefix ? `names ${selector.namePrefix}*` : null,
+  ].filter(Boolean);
+  return `bulk introspection of ${parts.join(', ') || 'the selection'}`;
+}
+
 export const verificationWorkflowId = (nodeUuid: string) => `verify-${nodeUuid}`;
 
 /** The failure type of a run whose node may not be introspected (any more): it ends, the node untouched. */

@@ -20,9 +20,16 @@ const OUT = path.resolve(process.env.RAMDISK_DIR ?? path.join(ROOT, 'dist', 'ram
 const CACHE = process.env.INTROSPECTOR_RAMDISK_CACHE ?? path.join(os.homedir(), '.cache', 'introspector', 'ramdisk');
 const NODE_RANGE = '24';
 
-// Modules for a qemu/KVM guest (virtio NIC and disks) and for the local BMC (the agent's
-// `ipmitool lan print` reads its address through /dev/ipmi0); their dependencies are added.
-const MODULES = ['virtio_pci', 'virtio_net', 'virtio_blk', 'virtio_scsi', 'sd_mod', 'sr_mod', 'virtio_rng', 'ipmi_si', 'ipmi_devintf'];
+// Loaded at every boot: the local BMC's interface (the agent's `ipmitool lan print` reads its
+// address through /dev/ipmi0) and the SCSI disk and CD classes.
+const ALWAYS = ['ipmi_si', 'ipmi_devintf', 'sd_mod', 'sr_mod'];
+// Shipped, and loaded by /init only for the devices present (their modalias, as udev does): the
+// NICs and storage controllers of common servers, and of qemu/KVM guests.
+const HARDWARE = [
+  ...['e1000', 'e1000e', 'igb', 'igc', 'ixgbe', 'ixgbevf', 'i40e', 'iavf', 'ice', 'bnxt_en', 'tg3', 'bnx2', 'mlx4_en', 'mlx5_core', 'qede', 'be2net', 'vmxnet3', 'ena'],
+  ...['ahci', 'ata_piix', 'nvme', 'megaraid_sas', 'mpt3sas', 'smartpqi', 'hpsa', 'aacraid'],
+  ...['virtio_pci', 'virtio_net', 'virtio_blk', 'virtio_scsi', 'virtio_rng'],
+];
 
 const log = (msg: string) => process.stdout.write(`[ramdisk] ${msg}\n`);
 const run = (cmd: string, args: string[], opts: { cwd?: string } = {}) =>
@@ -216,16 +223,16 @@ async function main(): Promise<void> {
   fs.chmodSync(path.join(tree, 'usr', 'bin', 'ipmitool'), 0o755);
   copyLibraries(ipmitool, tree, archivePaths(busybox, node.archive));
 
-  const modules = resolveModules(path.join(kernelTree, 'lib', 'modules', kversion), MODULES);
-  const order: string[] = [];
+  const modules = resolveModules(path.join(kernelTree, 'lib', 'modules', kversion), [...ALWAYS, ...HARDWARE]);
   for (const file of modules) {
     const name = path.basename(file).replace(/\.xz$/, '');
     fs.copyFileSync(file.endsWith('.xz') ? decompressXz(file) : file, path.join(tree, 'lib', 'modules', kversion, name));
-    order.push(name);
   }
-  fs.writeFileSync(path.join(tree, 'etc', 'modules.order'), `${order.join('\n')}\n`);
   for (const f of xzCache.values()) fs.rmSync(f, { force: true });
-  log(`modules: ${order.map((n) => n.replace(/\.ko$/, '')).join(' ')}`);
+  // modules.dep and modules.alias, for busybox modprobe's dependencies and modalias matching.
+  run(busybox, ['depmod', '-b', tree, kversion]);
+  fs.writeFileSync(path.join(tree, 'etc', 'modules.always'), `${ALWAYS.join('\n')}\n`);
+  log(`modules: ${modules.length} (${modules.map((f) => path.basename(f).replace(/\.ko(\.xz)?$/, '')).join(' ')})`);
 
   for (const [src, dest, mode] of [
     ['init', 'init', 0o755],

@@ -93,16 +93,23 @@ test('dnsmasq answers only the MACs the filter lets through, an exact MAC before
   await filter.sync();
   expect(await dhcp(MAC_A, ONE_TRY)).toBeNull();
 
-  // A's run opens: A is answered, and unknown MACs too, but B (known, not introspected) is not.
+  // A's run opens: A is answered; B (known, not introspected) and unknown MACs are not.
   await registry.runs.open(a);
   await filter.sync();
   const leased = await dhcp(MAC_A);
   expect(leased).toEqual({ ip: expect.stringMatching(/^10\.46\.0\.1\d\d$/), bootFile: 'undionly.kpxe' });
   expect(await dhcp(MAC_A, { ipxe: true })).toMatchObject({ bootFile: 'http://10.46.0.1:5050/boot.ipxe' });
+  expect(await dhcp(MAC_UNKNOWN, ONE_TRY)).toBeNull();
+
+  // A node with no port is introspected too: unknown MACs are answered (the wildcard), B still not (its exact entry wins).
+  const bmcOnly = (await registry.createNode({ name: 'bmc-only', driver: 'fake' })).uuid;
+  await registry.runs.open(bmcOnly);
+  await filter.sync();
   expect(await dhcp(MAC_UNKNOWN)).not.toBeNull();
   const before = ignoredLines(log(), MAC_B).length;
   expect(await dhcp(MAC_B, ONE_TRY)).toBeNull();
   expect(ignoredLines(log(), MAC_B).length).toBeGreaterThan(before);
+  await registry.runs.close(bmcOnly);
 
   // The run closes: A is refused again (its file rewritten, not deleted: dnsmasq would keep the allow).
   await registry.runs.close(a);
