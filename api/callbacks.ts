@@ -106,7 +106,7 @@ export class Callbacks {
       objectName = await this.keep(uuid, { ...post, auto_discovered: true }, undefined);
       const known = server.bmcAddresses[0] ? `with BMC ${server.bmcAddresses[0]}` : `with MAC ${server.bootMac ?? server.macs[0]}`;
       const summary = runSummary('discover', { uuid, name: `the server ${known}` });
-      await startIntrospectionWorkflow(this.client, this.config, uuid, 'discoverNode', [{ nodeUuid: uuid, objectName }], 'processing', summary);
+      await startIntrospectionWorkflow(this.client, this.config, uuid, 'discoverNode', [{ nodeUuid: uuid, objectName }], 'processing', { summary, nodeName: null });
     } catch (err) {
       if (objectName) await this.discard(objectName);
       await this.registry.deleteNode(uuid).catch(() => undefined);

@@ -18,6 +18,7 @@ import {
   statusQuery,
   IntrospectionBulkKey,
   IntrospectionNodeKey,
+  IntrospectionNodeNameKey,
   IntrospectionStateKey,
   introspectionWorkflowId,
   runSummary,
@@ -42,18 +43,19 @@ export async function startIntrospectionWorkflow(
   type: IntrospectionWorkflowType,
   args: unknown[],
   state: IntrospectionState,
-  summary: string,
+  names: { summary: string; nodeName: string | null },
 ): Promise<void> {
   try {
     await client.workflow.start(type, {
       workflowId: introspectionWorkflowId(nodeUuid),
-      staticSummary: summary,
+      staticSummary: names.summary,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       args,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       typedSearchAttributes: [
         { key: IntrospectionNodeKey, value: nodeUuid },
         { key: IntrospectionStateKey, value: state },
+        ...(names.nodeName ? [{ key: IntrospectionNodeNameKey, value: names.nodeName }] : []),
       ],
     });
   } catch (err) {
@@ -90,7 +92,10 @@ export class Introspections {
       bootTimeoutSeconds: this.config.INTROSPECTION_BOOT_TIMEOUT,
       bootAttempts: this.config.INTROSPECTION_BOOT_ATTEMPTS,
     };
-    await startIntrospectionWorkflow(this.client, this.config, node.uuid, 'introspectNode', [input], 'starting', runSummary('introspect', { ...node, rack: node.extra.rack }));
+    await startIntrospectionWorkflow(this.client, this.config, node.uuid, 'introspectNode', [input], 'starting', {
+      summary: runSummary('introspect', { ...node, rack: node.extra.rack }),
+      nodeName: node.name,
+    });
     return node;
   }
 
@@ -100,7 +105,10 @@ export class Introspections {
     if ((await this.store.getJson(objectNames.unprocessed(node.uuid))) === undefined) {
       throw new NotFoundError(`no unprocessed introspection data stored for node ${node.uuid}`);
     }
-    await startIntrospectionWorkflow(this.client, this.config, node.uuid, 'reapplyNode', [node.uuid], 'reapplying', runSummary('reapply', { ...node, rack: node.extra.rack }));
+    await startIntrospectionWorkflow(this.client, this.config, node.uuid, 'reapplyNode', [node.uuid], 'reapplying', {
+      summary: runSummary('reapply', { ...node, rack: node.extra.rack }),
+      nodeName: node.name,
+    });
     return node;
   }
 

@@ -18,6 +18,7 @@ import {
   bulkProgressQuery,
   IntrospectionBulkKey,
   IntrospectionNodeKey,
+  IntrospectionNodeNameKey,
   IntrospectionStateKey,
   introspectionWorkflowId,
   NODE_REFUSED,
@@ -117,6 +118,7 @@ export async function bulkIntrospection(input: BulkInput): Promise<BulkProgress>
           { key: IntrospectionNodeKey, value: node.uuid },
           { key: IntrospectionStateKey, value: 'starting' },
           { key: IntrospectionBulkKey, value: bulkId },
+          ...(node.name ? [{ key: IntrospectionNodeNameKey, value: node.name }] : []),
         ],
       });
       child.result().then(

@@ -79,10 +79,12 @@ export const bmcTaskQueue = (mainQueue: string) => `${mainQueue}-bmc`;
 
 export const IntrospectionStateKey = defineSearchAttributeKey('IntrospectionState', SearchAttributeType.KEYWORD);
 export const IntrospectionNodeKey = defineSearchAttributeKey('IntrospectionNode', SearchAttributeType.KEYWORD);
+/** The node's name when the run started: `IntrospectionNodeName = "rack2-4-compute"` finds its runs in the UI. */
+export const IntrospectionNodeNameKey = defineSearchAttributeKey('IntrospectionNodeName', SearchAttributeType.KEYWORD);
 /** On a bulk run and on every per-node run it started: lists the runs of one bulk in the UI and API. */
 export const IntrospectionBulkKey = defineSearchAttributeKey('IntrospectionBulk', SearchAttributeType.KEYWORD);
 /** `name=type` pairs for `temporal server start-dev --search-attribute`. */
-export const SEARCH_ATTRIBUTES = ['IntrospectionState=Keyword', 'IntrospectionNode=Keyword', 'IntrospectionBulk=Keyword'];
+export const SEARCH_ATTRIBUTES = ['IntrospectionState=Keyword', 'IntrospectionNode=Keyword', 'IntrospectionNodeName=Keyword', 'IntrospectionBulk=Keyword'];
 
 // Bulk introspection
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { main as cli } from '../../cli/main';
 import type { SimRack } from '../../sim/rack';
-import { bulkWorkflowId, IntrospectionNodeKey } from '../../workflows/definitions';
+import { bulkWorkflowId, IntrospectionNodeKey, IntrospectionNodeNameKey } from '../../workflows/definitions';
 import { enrollSimNode, startStackWithRack, type StackWithRack } from '../support/rack';
 import { http, introspectionEnded, waitFor, type Stack } from '../support/stack';
 
@@ -112,6 +112,7 @@ test('a 12-node rack: window of 4, two failures with reasons, a second boot that
   // (Temporal keeps no summary across continue-as-new: the bulk's first run has it.)
   const described = await client.workflow.getHandle(children[0].workflowId).describe();
   const node = rack.nodes.find((n) => described.typedSearchAttributes.get(IntrospectionNodeKey) === byName.get(n.name)?.uuid)!;
+  expect(described.typedSearchAttributes.get(IntrospectionNodeNameKey)).toBe(node.name);
   expect(await described.staticSummary()).toBe(`introspect ${node.name} (rack r35, bulk ${bulkId})`);
   const [first] = runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
   expect(await (await client.workflow.getHandle(first.workflowId, first.runId).describe()).staticSummary()).toBe('bulk introspection of rack r35');
