@@ -12,6 +12,7 @@ import { NODE_REFUSED, type IntrospectionState, type IntrospectionStatus, type I
 import { introspectNodeV1 } from './legacy/introspect-node-v1';
 import { acceptAgentData } from './agent-data';
 import { acceptBootPhases, reachPhase, waitingDetail } from './boot-phases';
+import { countEnd, countStart } from './run-metrics';
 import { errorMessage, failureType, newStatus, publishState } from './status';
 
 /** Marks runs started by this version; earlier runs replay in introspectNodeV1. */
@@ -45,6 +46,7 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
 
   const dataObject = acceptAgentData(status);
   acceptBootPhases(status);
+  countStart();
 
   try {
     await step('starting', 'checking the node may be introspected and marking it inspecting', () => registry.markInspecting(nodeUuid));
@@ -75,12 +77,14 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
     });
     status.finishedAt = new Date().toISOString();
     setState('finished', 'finished');
+    countEnd(status, 'finished', 'none');
     return status;
   } catch (err) {
     status.error = errorMessage(err);
     if (failureType(err) === NODE_REFUSED) {
       status.finishedAt = new Date().toISOString();
       setState('error', status.error);
+      countEnd(status, 'refused', NODE_REFUSED);
       throw ApplicationFailure.nonRetryable(status.error, NODE_REFUSED);
     }
     await CancellationScope.nonCancellable(async () => {
@@ -94,6 +98,7 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
     });
     status.finishedAt = new Date().toISOString();
     setState('error', status.error!);
+    countEnd(status, 'failed', isCancellation(err) ? 'Aborted' : (failureType(err) ?? 'Error'));
     // The phase travels with the failure: a bulk run groups its failed nodes by it.
     throw ApplicationFailure.create({
       message: status.error!,

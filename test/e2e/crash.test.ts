@@ -85,4 +85,9 @@ test('an introspection survives its worker being killed mid-run', async () => {
   expect(metrics).toMatch(/^introspector_processing_hook_duration_seconds_count\{hook="scheduler",stage="beforeUpdate"\} 1$/m);
   expect(metrics).toMatch(/^introspector_worker_process_resident_memory_bytes \d+/m);
   expect(metrics).toMatch(/^temporal_workflow_completed\{.*\} 1$/m);
+  // The run's own metrics, counted by the worker that ended it (the replay of its start counts nothing).
+  expect(metrics).toMatch(/^introspector_introspections_ended_total\{.*outcome="finished",reason="none".*\} 1$/m);
+  expect(metrics).toMatch(/^introspector_introspection_duration_seconds_count\{.*outcome="finished".*\} 1$/m);
+  expect(metrics).toMatch(/^introspector_boot_phase_duration_seconds_count\{.*phase="data_delivered".*\} 1$/m);
+  expect(metrics).not.toMatch(/^introspector_introspections_started_total\{/m);
 }, 180000);
