@@ -53,6 +53,24 @@ export async function waitForPort(name: string, host: string, port: number, chil
   throw new Error(`${name} did not start listening on ${host}:${port}${tail}`);
 }
 
+/** Waits until a service's readiness URL (/readyz) answers 200; gives up early when its process exits. */
+export async function waitForReady(name: string, url: string, child: ChildProcess, timeoutMs: number, logFile?: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline && child.exitCode === null) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const tail = logFile && fs.existsSync(logFile) ? `\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')}` : '';
+  throw new Error(`${name} is not ready at ${url} (${last})${tail}`);
+}
+
 /** Starts a long-running child with its output in logFile; stop() sends SIGTERM, then SIGKILL. */
 export function startService(name: string, command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): Service {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ensureAdminUser } from '../api/auth/htpasswd';
 import { adminPasswordFile, apiHost, htpasswdFile, loadConfig, type Config } from '../common/config';
 import { dnsmasqFiles, startDnsmasq } from '../pxe/dnsmasq';
-import { startBackingServices, startService, tsEntry, waitForPort, type Service } from './services';
+import { startBackingServices, startService, tsEntry, waitForReady, type Service } from './services';
 
 
 /** Who may use the APIs, said once at start; a password Introspector made up is shown this once only. */
@@ -54,10 +54,13 @@ async function main() {
     // The admin password is in the htpasswd file now: the services need not carry it.
     const { INTROSPECTOR_ADMIN_PASSWORD: _password, ...inherited } = process.env;
     const env = { ...inherited, INTROSPECTOR_DATA_DIR: dataDir };
-    const api = startService('api', process.execPath, tsEntry('api/main.ts'), path.join(logs, 'api.log'), env);
+    // The API's /metrics shows the worker's too: it reads them from the worker process.
+    const apiEnv = { WORKER_METRICS_URL: `http://127.0.0.1:${config.WORKER_METRICS_PORT}/metrics`, ...env };
+    const api = startService('api', process.execPath, tsEntry('api/main.ts'), path.join(logs, 'api.log'), apiEnv);
     services.push(api);
     // The API migrates the registry before it listens; the worker starts after, on a settled schema.
-    await waitForPort('inspector API', '127.0.0.1', config.INSPECTOR_PORT, api.child, 60000, path.join(logs, 'api.log'));
+    const host = apiHost(config) === '0.0.0.0' ? '127.0.0.1' : apiHost(config);
+    await waitForReady('inspector API', `http://${host.includes(':') ? `[${host}]` : host}:${config.INSPECTOR_PORT}/readyz`, api.child, 60000, path.join(logs, 'api.log'));
     if (config.PXE_INTERFACE) {
       console.log(`starting dnsmasq on ${config.PXE_INTERFACE}...`);
       services.push(await startDnsmasq(config, config.CALLBACK_PORT ?? config.INSPECTOR_PORT));
@@ -78,6 +81,7 @@ Introspector is running (data in ${dataDir}, logs in ${logs}):
   node API        http://127.0.0.1:${config.NODE_API_PORT}/v1/nodes
   agent callback  ${config.CALLBACK_PORT ? `http://${config.CALLBACK_HOST ?? apiHost(config)}:${config.CALLBACK_PORT}` : 'on the inspector API'}: POST /v1/continue, GET /boot.ipxe
   ${pxeNote(config)}
+  on both APIs    /healthz, /readyz, /metrics (Prometheus, with the worker's), /openapi.json
   Temporal UI     http://127.0.0.1:${config.TEMPORAL_UI_PORT}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows
   Temporal        ${config.TEMPORAL_ADDRESS}
   S3              ${config.S3_ENDPOINT} bucket ${config.S3_BUCKET}
