@@ -133,33 +133,31 @@ export async function startVersitygw(o: VersitygwOptions): Promise<Service> {
   return service;
 }
 
-/**
- * The Temporal dev server and versitygw for this config, those asked for: the server's SQLite
- * file, the S3 directory and their logs go under INTROSPECTOR_DATA_DIR.
- */
-export async function startBackingServices(
+/** How to start each backing service this config asks for: the Temporal dev server and versitygw, their files under INTROSPECTOR_DATA_DIR. */
+export function backingServiceStarters(
   config: Config,
-  options: { uiPort: number; temporal: boolean; s3: boolean; onStart?: (name: string) => void },
-): Promise<Service[]> {
+  options: { uiPort: number; temporal: boolean; s3: boolean },
+): { name: string; start: () => Promise<Service> }[] {
   const dataDir = config.INTROSPECTOR_DATA_DIR;
-  const services: Service[] = [];
-  try {
-    if (options.temporal) {
-      options.onStart?.('Temporal dev server');
-      services.push(
-        await startTemporal({
+  const starters = [];
+  if (options.temporal) {
+    starters.push({
+      name: 'Temporal dev server',
+      start: () =>
+        startTemporal({
           binary: findTool('temporal', config.INTROSPECTOR_TOOLS_DIR),
           ...hostPort(config.TEMPORAL_ADDRESS),
           uiPort: options.uiPort,
           dbFile: path.join(dataDir, 'temporal.sqlite'),
           logFile: path.join(dataDir, 'logs', 'temporal.log'),
         }),
-      );
-    }
-    if (options.s3) {
-      options.onStart?.('versitygw (S3)');
-      services.push(
-        await startVersitygw({
+    });
+  }
+  if (options.s3) {
+    starters.push({
+      name: 'versitygw (S3)',
+      start: () =>
+        startVersitygw({
           binary: findTool('versitygw', config.INTROSPECTOR_TOOLS_DIR),
           ...hostPort(config.S3_ENDPOINT),
           dir: path.join(dataDir, 's3'),
@@ -167,8 +165,16 @@ export async function startBackingServices(
           secretKey: config.S3_SECRET_KEY,
           logFile: path.join(dataDir, 'logs', 'versitygw.log'),
         }),
-      );
-    }
+    });
+  }
+  return starters;
+}
+
+/** The backing services this config asks for, started in order (and all stopped if one fails). */
+export async function startBackingServices(config: Config, options: { uiPort: number; temporal: boolean; s3: boolean }): Promise<Service[]> {
+  const services: Service[] = [];
+  try {
+    for (const { start } of backingServiceStarters(config, options)) services.push(await start());
   } catch (err) {
     for (const s of services.reverse()) await s.stop();
     throw err;

@@ -1,12 +1,14 @@
 // `npm start`: the Temporal dev server, versitygw, the API and a worker on the embedded
 // defaults (after scripts/bootstrap.sh), and dnsmasq for DHCP and TFTP when PXE_INTERFACE is
-// set. Ctrl-C stops every child.
+// set. A child that dies is started again while the rest keeps serving (scripts/supervisor.ts);
+// Ctrl-C stops every child.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureAdminUser } from '../api/auth/htpasswd';
 import { adminPasswordFile, apiHost, htpasswdFile, loadConfig, type Config } from '../common/config';
 import { dnsmasqFiles, startDnsmasq } from '../pxe/dnsmasq';
-import { startBackingServices, startService, tsEntry, waitForReady, type Service } from './services';
+import { backingServiceStarters, startService, tsEntry, waitForReady } from './services';
+import { Supervisor } from './supervisor';
 
 
 /** Who may use the APIs, said once at start; a password Introspector made up is shown this once only. */
@@ -28,13 +30,13 @@ async function main() {
   const dataDir = config.INTROSPECTOR_DATA_DIR;
   const logs = path.join(dataDir, 'logs');
   fs.mkdirSync(logs, { recursive: true });
-  const services: Service[] = [];
+  const supervisor = new Supervisor((message) => console.error(`${new Date().toISOString()} ${message}`));
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
     console.log('\nstopping...');
-    for (const service of [...services].reverse()) await service.stop();
+    await supervisor.stop();
     process.exit(code);
   };
   process.on('SIGINT', () => void stopAll(0));
@@ -43,37 +45,32 @@ async function main() {
   try {
     const access = accessNote(config); // before the API starts: it would create admin itself, silently
     // An address or endpoint given in the environment means "use that one", not "start one".
-    services.push(
-      ...(await startBackingServices(config, {
-        uiPort: config.TEMPORAL_UI_PORT,
-        temporal: !process.env.TEMPORAL_ADDRESS,
-        s3: !process.env.S3_ENDPOINT,
-        onStart: (name) => console.log(`starting ${name}...`),
-      })),
-    );
+    const backing = backingServiceStarters(config, { uiPort: config.TEMPORAL_UI_PORT, temporal: !process.env.TEMPORAL_ADDRESS, s3: !process.env.S3_ENDPOINT });
+    for (const { name, start } of backing) {
+      console.log(`starting ${name}...`);
+      await supervisor.add(name, start);
+    }
     // The admin password is in the htpasswd file now: the services need not carry it.
     const { INTROSPECTOR_ADMIN_PASSWORD: _password, ...inherited } = process.env;
     const env = { ...inherited, INTROSPECTOR_DATA_DIR: dataDir };
     // The API's /metrics shows the worker's too: it reads them from the worker process.
     const apiEnv = { WORKER_METRICS_URL: `http://127.0.0.1:${config.WORKER_METRICS_PORT}/metrics`, ...env };
-    const api = startService('api', process.execPath, tsEntry('api/main.ts'), path.join(logs, 'api.log'), apiEnv);
-    services.push(api);
-    // The API migrates the registry before it listens; the worker starts after, on a settled schema.
     const host = apiHost(config) === '0.0.0.0' ? '127.0.0.1' : apiHost(config);
-    await waitForReady('inspector API', `http://${host.includes(':') ? `[${host}]` : host}:${config.INSPECTOR_PORT}/readyz`, api.child, 60000, path.join(logs, 'api.log'));
+    const readyz = `http://${host.includes(':') ? `[${host}]` : host}:${config.INSPECTOR_PORT}/readyz`;
+    // The API migrates the registry before it listens; the worker starts after, on a settled schema.
+    await supervisor.add('api', async () => {
+      const api = startService('api', process.execPath, tsEntry('api/main.ts'), path.join(logs, 'api.log'), apiEnv);
+      await waitForReady('inspector API', readyz, api.child, 60000, path.join(logs, 'api.log')).catch(async (err) => {
+        await api.stop();
+        throw err;
+      });
+      return api;
+    });
     if (config.PXE_INTERFACE) {
       console.log(`starting dnsmasq on ${config.PXE_INTERFACE}...`);
-      services.push(await startDnsmasq(config, config.CALLBACK_PORT ?? config.INSPECTOR_PORT));
+      await supervisor.add('dnsmasq', () => startDnsmasq(config, config.CALLBACK_PORT ?? config.INSPECTOR_PORT));
     }
-    const worker = startService('worker', process.execPath, tsEntry('worker/main.ts'), path.join(logs, 'worker.log'), env);
-    services.push(worker);
-    for (const s of services) {
-      s.child.once('exit', (code) => {
-        if (stopping) return;
-        console.error(`${s.name} exited with code ${code}; see ${path.join(logs, `${s.name}.log`)}`);
-        void stopAll(1);
-      });
-    }
+    await supervisor.add('worker', async () => startService('worker', process.execPath, tsEntry('worker/main.ts'), path.join(logs, 'worker.log'), env));
     console.log(`
 Introspector is running (data in ${dataDir}, logs in ${logs}):
   ${access}
