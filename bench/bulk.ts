@@ -13,9 +13,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseKernelCmdline } from '../agent/settings';
-import { authHeaders } from '../cli/credentials';
 import { loadConfig } from '../common/config';
 import { fakeAgentPayload } from '../scripts/fake-agent';
+import { jsonCaller } from '../scripts/json-call';
 import { startStack } from '../scripts/stack';
 import { parseBootScript } from '../sim/ipxe';
 
@@ -27,18 +27,7 @@ if (![nodes, concurrency, canAfter].every((n) => Number.isInteger(n) && n > 0)) 
 const mac = (i: number) => `02:00:00:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
 
 const admin = { username: 'admin', password: randomBytes(18).toString('base64url') };
-const asAdmin = authHeaders(admin);
-
-async function call(method: string, url: string, body?: unknown, headers = asAdmin): Promise<any> {
-  const res = await fetch(url, {
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+const call = jsonCaller(admin);
 
 const payloadFor = (i: number) => fakeAgentPayload(mac(i));
 

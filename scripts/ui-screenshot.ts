@@ -11,20 +11,15 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { authHeaders } from '../cli/credentials';
 import { loadConfig } from '../common/config';
+import { jsonCaller } from './json-call';
 import { startStack } from './stack';
 
 const OUT = path.resolve(process.argv[2] ?? path.join(__dirname, '..', 'docs', 'temporal-ui-workflows.png'));
 const UI_PORT = 18639;
 const admin = { username: 'admin', password: randomBytes(18).toString('base64url') };
 
-async function call(method: string, url: string, body?: unknown): Promise<any> {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...authHeaders(admin) }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+const call = jsonCaller(admin);
 
 async function main(): Promise<void> {
   execFileSync('chromium', ['--version'], { stdio: 'ignore' }); // fails first, clearly, without it
