@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ReportedPhase } from '../common/boot-phases';
 import { ConflictError, ForbiddenError } from '../common/errors';
+import { log } from '../common/log';
 import type { NodeRegistry } from '../nodes';
 import { bootPhaseSignal, introspectionWorkflowId } from '../workflows/definitions';
 
@@ -23,7 +24,7 @@ export class BootPhaseReports {
     };
     tell().catch((err) => {
       // A run that ended since it was looked up has nothing to be told.
-      if (!(err instanceof WorkflowNotFoundError)) console.warn(`telling the run of ${mac} that its node reached ${phase} failed: ${(err as Error).message}`);
+      if (!(err instanceof WorkflowNotFoundError)) log().warn({ err, mac, phase }, 'telling a run how far its node got failed');
     });
   }
 

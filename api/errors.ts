@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { httpStatusOf, UnavailableError } from '../common/errors';
+import { log } from '../common/log';
 import { isUnreachable, RETRY_AFTER_SECONDS, type DependencyMonitor } from './health';
 
 export type ErrorStyle = 'inspector' | 'ironic';
@@ -30,7 +31,7 @@ export function errorHandler(style: ErrorStyle, monitor?: DependencyMonitor): Er
   return (err, req, res, _next) => {
     const status = statusOf(err);
     const message = messageOf(err, status);
-    if (status === 500) console.error(`${req.method} ${req.path} failed:`, err);
+    if (status === 500) log().error({ err, method: req.method, path: req.path }, 'request failed');
     if (status === 503) {
       monitor?.reportUnreachable(err);
       res.set('Retry-After', String(err instanceof UnavailableError ? err.retryAfterSeconds : RETRY_AFTER_SECONDS));

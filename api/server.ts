@@ -10,7 +10,9 @@ import { BootPhaseReports } from './boot-phases';
 import { Bulks } from './bulks';
 import { Callbacks } from './callbacks';
 import { errorHandler } from './errors';
+import { log } from '../common/log';
 import { DependencyMonitor, healthRoutes, requireDependencies } from './health';
+import { requestLog } from './request-log';
 import { readVisibilityWith } from '../common/metrics';
 import { metricsRoute, readVisibilityFrom, requestMetrics } from './metrics';
 import { openApiRoute } from './openapi';
@@ -42,7 +44,7 @@ const portOf = (server: Server) => (server.address() as { port: number }).port;
  */
 export async function startApi(config: Config): Promise<RunningApi> {
   if (config.AUTH_STRATEGY === 'http_basic' && ensureAdminUser(htpasswdFile(config), adminPasswordFile(config), config.INTROSPECTOR_ADMIN_PASSWORD)) {
-    console.log(`created the user admin; its password is in ${adminPasswordFile(config)}`);
+    log().info(`created the user admin; its password is in ${adminPasswordFile(config)}`);
   }
   const auth = new Authenticator(config);
   const registry = await openRegistry(databaseUrl(config));
@@ -51,7 +53,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const client = await connectClient(config);
   const introspections = new Introspections(client, registry, store, config);
   const verifications = new Verifications(client, registry, config);
-  await verifications.reconcile().catch((err) => console.error(`putting right nodes left verifying or inspecting failed: ${(err as Error).message}`));
+  await verifications.reconcile().catch((err) => log().error({ err }, 'putting right nodes left verifying or inspecting failed'));
   const monitor = new DependencyMonitor([
     { name: 'temporal', probe: (ms) => client.connection.withDeadline(Date.now() + ms, () => client.workflowService.getSystemInfo({})) },
     { name: 's3', probe: (ms) => store.ping(ms) },
@@ -63,7 +65,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const separateCallback = config.CALLBACK_PORT !== undefined;
 
   const inspector = express();
-  inspector.use(requestMetrics('inspector'));
+  inspector.use(requestLog(log(), 'inspector'), requestMetrics('inspector'));
   inspector.use(healthRoutes(monitor), openApiRoute('inspector'));
   inspector.use(refuseBrowserWrites);
   inspector.use(inspectorVersions());
@@ -76,7 +78,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   inspector.use(errorHandler('inspector', monitor));
 
   const nodes = express();
-  nodes.use(requestMetrics('ironic'));
+  nodes.use(requestLog(log(), 'ironic'), requestMetrics('ironic'));
   nodes.use(healthRoutes(monitor), openApiRoute('ironic'));
   nodes.use(metricsRoute(config.WORKER_METRICS_URL, auth.middleware()));
   nodes.use(refuseBrowserWrites);
@@ -96,7 +98,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const servers = [await listen(inspector, host, config.INSPECTOR_PORT), await listen(nodes, host, config.NODE_API_PORT)];
   if (separateCallback) {
     const callback = express();
-    callback.use(requestMetrics('inspector'));
+    callback.use(requestLog(log(), 'inspector'), requestMetrics('inspector'));
     callback.use(refuseBrowserWrites);
     callback.use(inspectorVersions());
     callback.use('/v1', requireDependencies(monitor, ['temporal', 's3', 'registry']));

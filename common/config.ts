@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { LOG_LEVELS } from './log';
 import { describeZodError } from './validation';
 
 const DEFAULT_DATA_DIR = 'data';
@@ -104,6 +105,8 @@ const ConfigSchema = z.object({
   WORKER_METRICS_PORT: port.default(9464),
   /** The worker process's metrics, appended to the API's /metrics; unset: the workers in the API's process. */
   WORKER_METRICS_URL: z.url().optional(),
+  /** fatal, error, warn, info, debug, trace or silent. */
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   IPMI_CIPHER_SUITE: z.coerce.number().int().min(0).max(17).default(3),
 });
 

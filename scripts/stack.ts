@@ -1,6 +1,7 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../api/server';
 import type { Config } from '../common/config';
+import { createLogger, setLogger } from '../common/log';
 import { startDnsmasq } from '../pxe/dnsmasq';
 import { createWorkers, type Workers } from '../worker/create-worker';
 import { startBackingServices, type Service } from './services';
@@ -33,6 +34,8 @@ export interface Stack {
  */
 export async function startStack(config: Config, options: { uiPort: number; quiet?: boolean; workers?: boolean }): Promise<Stack> {
   if (options.quiet) installQuietRuntime();
+  // Quiet: the API logs its failures only, not a line per request.
+  setLogger(createLogger('api', options.quiet ? 'error' : config.LOG_LEVEL));
   const services: Service[] = [];
   let workers: Workers | undefined;
   let running: Promise<void> | undefined;

@@ -4,6 +4,7 @@ import { bmcSettings } from '../activities/bmc';
 import { processingSettings } from '../activities/hooks/settings';
 import { databaseUrl, type Config } from '../common/config';
 import { objectStoreFor } from '../common/services';
+import { log } from '../common/log';
 import { openRegistry } from '../nodes';
 import { pxeFilterFor } from '../pxe/filter';
 import { bmcTaskQueue } from '../workflows/definitions';
@@ -55,7 +56,7 @@ export async function createWorkers(config: Config): Promise<Workers> {
   const filterTimer =
     pxeFilter &&
     setInterval(() => {
-      pxeFilter.sync().catch((err) => console.error(`PXE filter sync failed: ${(err as Error).message}`));
+      pxeFilter.sync().catch((err) => log().error({ err }, 'PXE filter sync failed'));
     }, config.PXE_FILTER_SYNC_SECONDS * 1000);
   return {
     run: async () => {

@@ -1,16 +1,22 @@
 import http from 'node:http';
-import { Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import type { Config } from '../common/config';
+import { log } from '../common/log';
 import { collectProcessMetrics, workerMetrics } from '../common/metrics';
 
-// A worker process's metrics on 127.0.0.1:WORKER_METRICS_PORT/metrics: its own (BMC commands,
+const sdkToPino = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const satisfies Record<LogLevel, string>;
+const sdkLevel = (level: string): LogLevel => (['fatal', 'silent'].includes(level) ? 'ERROR' : (level.toUpperCase() as LogLevel));
+
+// A worker process's runtime: its logs in the worker's structured log, and its metrics on 127.0.0.1:WORKER_METRICS_PORT/metrics: its own (BMC commands,
 // hooks, the process) and the Temporal SDK's (task slots, poll and schedule-to-start
 // latencies...), which the SDK's exporter serves on the next port and this endpoint appends.
 // Call before the first worker or connection: the SDK's runtime is configured once.
 
 export async function serveWorkerMetrics(config: Config): Promise<http.Server> {
   const sdkAddress = `127.0.0.1:${config.WORKER_METRICS_PORT + 1}`;
-  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: sdkAddress } } } });
+  // The SDK's own logs, and the activities' (Context.log, with their workflow and activity ids), go to the worker's logger.
+  const logger = new DefaultLogger(sdkLevel(config.LOG_LEVEL), ({ level, message, meta }) => log()[sdkToPino[level]](meta ?? {}, message));
+  Runtime.install({ logger, telemetryOptions: { metrics: { prometheus: { bindAddress: sdkAddress } } } });
   collectProcessMetrics('worker');
   const server = http.createServer((req, res) => {
     if (req.url !== '/metrics') return void res.writeHead(404).end();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { log } from '../../common/log';
 import bcrypt from 'bcryptjs';
 
 // Apache htpasswd files of bcrypt entries, as Ironic's http_basic_auth_user_file reads them
@@ -34,7 +35,7 @@ export class Htpasswd {
 
   constructor(
     private readonly file: string,
-    private readonly warn: (message: string) => void = console.warn,
+    private readonly warn: (message: string) => void = (message) => log().warn(message),
   ) {
     this.reload();
   }

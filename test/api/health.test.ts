@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startApi, type RunningApi } from '../../api/server';
 import { loadConfig } from '../../common/config';
+import { createLogger, setLogger } from '../../common/log';
 import { startBackingServices, type Service } from '../../scripts/services';
 import { TcpProxy } from '../support/tcp-proxy';
 import { ADMIN, http, waitFor } from '../support/stack';
@@ -20,6 +21,7 @@ const temporal = new TcpProxy(BASE + 20, { host: '127.0.0.1', port: BASE });
 const s3 = new TcpProxy(BASE + 21, { host: '127.0.0.1', port: BASE + 10 });
 
 beforeAll(async () => {
+  setLogger(createLogger('api', 'error'));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'introspector-health-'));
   const env = { INTROSPECTOR_DATA_DIR: dataDir, TEMPORAL_TASK_QUEUE: `test-${BASE}`, INSPECTOR_PORT: '0', NODE_API_PORT: '0', INTROSPECTOR_ADMIN_PASSWORD: ADMIN.password };
   services = await startBackingServices(loadConfig({ ...env, TEMPORAL_ADDRESS: `127.0.0.1:${BASE}`, S3_ENDPOINT: `http://127.0.0.1:${BASE + 10}` }), {
