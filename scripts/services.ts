@@ -53,11 +53,11 @@ export async function waitForPort(name: string, host: string, port: number, chil
   throw new Error(`${name} did not start listening on ${host}:${port}${tail}`);
 }
 
-/** Waits until a service's readiness URL (/readyz) answers 200; gives up early when its process exits. */
-export async function waitForReady(name: string, url: string, child: ChildProcess, timeoutMs: number, logFile?: string): Promise<void> {
+/** Waits until a service's readiness URL (/readyz) answers 200; gives up early when its process (if it has one) exits. */
+export async function waitForReady(name: string, url: string, child: ChildProcess | null, timeoutMs: number, logFile?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
-  while (Date.now() < deadline && child.exitCode === null) {
+  while (Date.now() < deadline && (child === null || child.exitCode === null)) {
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
       if (res.ok) return;

@@ -4,7 +4,7 @@ import type { Config } from '../common/config';
 import { createLogger, setLogger } from '../common/log';
 import { startDnsmasq } from '../pxe/dnsmasq';
 import { createWorkers, type Workers } from '../worker/create-worker';
-import { startBackingServices, type Service } from './services';
+import { startBackingServices, waitForReady, type Service } from './services';
 
 let runtimeInstalled = false;
 /** Worker logs at WARN, so the output shows failures rather than every activity. */
@@ -50,6 +50,7 @@ export async function startStack(config: Config, options: { uiPort: number; quie
   try {
     services.push(...(await startBackingServices(config, { uiPort: options.uiPort, temporal: true, s3: true })));
     api = await startApi(config);
+    await waitForReady('inspector API', `http://127.0.0.1:${api.inspectorPort}/readyz`, null, 30_000);
     if (options.workers !== false) {
       workers = await createWorkers(config);
       running = workers.run();
