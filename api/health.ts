@@ -4,7 +4,7 @@ import { UnavailableError } from '../common/errors';
 
 // Liveness (/healthz: the process answers) and readiness (/readyz: Temporal, S3 and the
 // registry answer). The same probes guard the routes that need those services: while one is
-// unreachable they answer 503 with Retry-After at once, instead of an error after the
+// unreachable (found within 2 s) they answer 503 with Retry-After at once, instead of an error after the
 // clients' own retries (20 s for Temporal), so agents back off and nothing is lost.
 
 export type DependencyName = 'temporal' | 's3' | 'registry';
@@ -47,7 +47,7 @@ export class DependencyMonitor {
 
   constructor(
     private readonly dependencies: Dependency[],
-    private readonly options = { intervalMs: 2000, timeoutMs: 1500 },
+    private readonly options = { intervalMs: 1000, timeoutMs: 900 },
   ) {}
 
   /** Probes now and then every interval, in the background. */

@@ -139,6 +139,8 @@ interface StartOptions {
   namePrefix?: string;
   concurrency?: number;
   nodeTimeout?: number;
+  bootTimeout?: number;
+  bootAttempts?: number;
   stagger?: number;
   wait: boolean;
 }
@@ -164,6 +166,8 @@ export function bulkRequestBody(idents: string[], opts: StartOptions): Record<st
   if (hasFilters) body.filters = filters;
   if (opts.concurrency !== undefined) body.concurrency = opts.concurrency;
   if (opts.nodeTimeout !== undefined) body.node_timeout = opts.nodeTimeout;
+  if (opts.bootTimeout !== undefined) body.boot_timeout = opts.bootTimeout;
+  if (opts.bootAttempts !== undefined) body.boot_attempts = opts.bootAttempts;
   if (opts.stagger !== undefined) body.stagger = opts.stagger;
   return body;
 }
@@ -273,6 +277,8 @@ export function registerBulkCommands(introspection: Command, ctx: Context): void
     .option('--name-prefix <prefix>', 'nodes whose name starts with this')
     .option('--concurrency <n>', 'introspections at a time', positiveInt)
     .option('--node-timeout <seconds>', 'give up on a node after this long', positiveSeconds)
+    .option('--boot-timeout <seconds>', 'power-cycle a node again when its agent has not called back after this long (default 600)', positiveSeconds)
+    .option('--boot-attempts <n>', 'boots tried per node (default 2)', positiveInt)
     .option('--stagger <seconds>', 'pause between power-ons', nonNegativeNumber)
     .option('--no-wait', 'print the bulk id and return at once')
     .addHelpText(

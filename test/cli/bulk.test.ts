@@ -68,13 +68,15 @@ afterEach(async () => {
 test('counts advance, the run ends with 2 failures: one line per change, summary lists both, exit 1', async () => {
   api = await bulkApi(withFailures);
   const h = harness({ api });
-  const code = await h.run('introspection', 'bulk', 'start', '--rack', 'r1', '--concurrency', '2', '--node-timeout', '900', '--stagger', '0.5');
+  const code = await h.run('introspection', 'bulk', 'start', '--rack', 'r1', '--concurrency', '2', '--node-timeout', '900', '--boot-timeout', '30', '--boot-attempts', '3', '--stagger', '0.5');
 
   expect(code).toBe(1);
   expect(api.calls('POST /v1/introspection')[0].body).toEqual({
     filters: { rack: 'r1' },
     concurrency: 2,
     node_timeout: 900,
+    boot_timeout: 30,
+    boot_attempts: 3,
     stagger: 0.5,
   });
   expect(api.calls(`GET /v1/introspection/bulk/${ID}`)).toHaveLength(5);
@@ -230,6 +232,7 @@ describe('validation: exit 2, the message names the flag, nothing is sent', () =
     [['--all-manageable', '--concurrency', 'four'], "option '--concurrency <n>' argument 'four' is invalid"],
     [['--all-manageable', '--concurrency', '1.5'], "option '--concurrency <n>' argument '1.5' is invalid"],
     [['n1', '--node-timeout', '0'], "option '--node-timeout <seconds>' argument '0' is invalid"],
+    [['n1', '--boot-attempts', '0'], "option '--boot-attempts <n>' argument '0' is invalid"],
     [['n1', '--stagger=-1'], "option '--stagger <seconds>' argument '-1' is invalid"],
     [['n1', '--all-manageable'], 'choose one way to select nodes'],
     [['--all-manageable', '--rack', 'r1'], 'choose one way to select nodes'],
