@@ -17,15 +17,15 @@ export class BootPhaseReports {
 
   /** A download for this MAC was served: told in the background, so that a download never waits on it or fails by it. */
   served(mac: string, phase: ReportedPhase): void {
-    const at = new Date().toISOString();
-    const tell = async () => {
+    this.inBackground(phase, { mac }, async (at) => {
       const nodeUuid = await this.nodeWithOpenRun(mac);
       if (nodeUuid) await this.signal(nodeUuid, phase, at);
-    };
-    tell().catch((err) => {
-      // A run that ended since it was looked up has nothing to be told.
-      if (!(err instanceof WorkflowNotFoundError)) log().warn({ err, mac, phase }, 'telling a run how far its node got failed');
     });
+  }
+
+  /** The same for a download whose node (with an open run) is known already: the node's boot script. */
+  servedTo(nodeUuid: string, phase: ReportedPhase): void {
+    this.inBackground(phase, { nodeUuid }, (at) => this.signal(nodeUuid, phase, at));
   }
 
   /** The agent of the run with this token has started; answers its node. */
@@ -44,6 +44,13 @@ export class BootPhaseReports {
   private async nodeWithOpenRun(mac: string): Promise<string | undefined> {
     const [port] = await this.registry.listPorts(undefined, { address: mac, limit: 1 });
     return port && (await this.registry.runs.tokenOf(port.node_uuid)) ? port.node_uuid : undefined;
+  }
+
+  private inBackground(phase: ReportedPhase, about: Record<string, string>, tell: (at: string) => Promise<void>): void {
+    tell(new Date().toISOString()).catch((err) => {
+      // A run that ended since it was looked up has nothing to be told.
+      if (!(err instanceof WorkflowNotFoundError)) log().warn({ err, ...about, phase }, 'telling a run how far its node got failed');
+    });
   }
 
   private async signal(nodeUuid: string, phase: ReportedPhase, at: string): Promise<void> {

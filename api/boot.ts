@@ -64,7 +64,7 @@ export function bootRoutes(config: Config, registry: NodeRegistry, phases: BootP
     if (!port) return res.type('text/plain').send(ramdiskScript(base, config, mac, undefined));
     const token = await registry.runs.tokenOf(port.node_uuid);
     res.set('Cache-Control', 'no-store'); // it carries the run's token
-    if (token) whenServed(res, () => phases.served(mac, 'script_fetched'));
+    if (token) whenServed(res, () => phases.servedTo(port.node_uuid, 'script_fetched'));
     res.type('text/plain').send(token ? ramdiskScript(base, config, mac, token) : LOCAL_DISK);
   });
   // The kernel and ramdisk the scripts boot: fixed names only, nothing else of the directory;

@@ -20,7 +20,10 @@ const registry = {
 
 /** What the boot service told about each MAC's boot. */
 const served: [string, string][] = [];
-const phases = { served: (mac: string, phase: string) => served.push([mac, phase]) } as unknown as BootPhaseReports;
+const phases = {
+  served: (mac: string, phase: string) => served.push([mac, phase]),
+  servedTo: (nodeUuid: string, phase: string) => served.push([nodeUuid, phase]),
+} as unknown as BootPhaseReports;
 
 let server: http.Server;
 let url: string;
@@ -70,7 +73,7 @@ test('a node being introspected boots the ramdisk with its run token; its script
   ]);
   expect(res.headers['cache-control']).toBe('no-store');
   await afterFinish();
-  expect(served).toEqual([['52:54:00:00:00:01', 'script_fetched']]);
+  expect(served).toEqual([['node-with-run', 'script_fetched']]); // the node the script was for, looked up once
 });
 
 test('a MAC nobody enrolled boots the ramdisk without a token; a known node not being introspected boots from disk', async () => {
