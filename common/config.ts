@@ -1,10 +1,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { LOG_LEVELS } from './log';
 import { describeZodError } from './validation';
 
 const DEFAULT_DATA_DIR = 'data';
+
+/** pino's levels (common/log.ts). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const port = z.coerce.number().int().min(1).max(65535);
 /** 0 picks a free port (tests). */

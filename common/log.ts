@@ -1,10 +1,9 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { LOG_LEVELS } from './config';
 
 // Structured logs (pino: one JSON object a line) for the API, the worker and its activities,
 // at LOG_LEVEL (default info). What could carry a secret is censored by configuration, wherever
 // it appears in a logged object: credentials, BMC passwords, run tokens.
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const SECRET_KEYS = ['password', 'ipmi_password', 'redfish_password', 'agent_token', 'token', 'secret', 'S3_SECRET_KEY', 'INTROSPECTOR_ADMIN_PASSWORD'];
 
