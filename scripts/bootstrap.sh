@@ -16,20 +16,9 @@ if [ -n "${PXE_INTERFACE:-}" ] || [ "${npm_lifecycle_event:-}" = test ]; then
 fi
 
 say() { echo "[bootstrap] $*" >&2; }
+source scripts/lib/apt.sh
 
-missing_packages=()
-for pkg in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing_packages+=("$pkg")
-done
-if ((${#missing_packages[@]})); then
-  if [ "$(id -u)" -ne 0 ]; then
-    say "missing Debian packages: ${missing_packages[*]} (run as root or: sudo apt-get install ${missing_packages[*]})"
-    exit 1
-  fi
-  say "installing Debian packages: ${missing_packages[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" >/dev/null
-fi
+apt_install "${APT_PACKAGES[@]}"
 
 go_tool() { # name module
   local name=$1 module=$2

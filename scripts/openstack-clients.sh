@@ -7,15 +7,8 @@ TOOLS_DIR="${INTROSPECTOR_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/introspecto
 VENV="$(dirname "$TOOLS_DIR")/osc-venv"
 say() { echo "[openstack-clients] $*" >&2; }
 
-missing=()
-for pkg in python3-openstackclient python3-ironicclient python3-venv; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-  say "installing Debian packages: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+source "$(dirname "$0")/lib/apt.sh"
+apt_install python3-openstackclient python3-ironicclient python3-venv
 if ! "$VENV/bin/python" -c 'import ironic_inspector_client' 2>/dev/null; then
   say "installing python-ironic-inspector-client into $VENV"
   /usr/bin/python3 -m venv --system-site-packages "$VENV"

@@ -19,18 +19,11 @@ if [ -x "$LAUNCHER" ] && [ -f "$DIR/lib/.complete" ]; then
   exit 0
 fi
 
-missing_packages=()
-command -v java >/dev/null 2>&1 || missing_packages+=(default-jre-headless)
-command -v mvn >/dev/null 2>&1 || missing_packages+=(maven)
-if ((${#missing_packages[@]})); then
-  if [ "$(id -u)" -ne 0 ]; then
-    say "missing: ${missing_packages[*]} (run as root or: sudo apt-get install ${missing_packages[*]})"
-    exit 1
-  fi
-  say "installing Debian packages: ${missing_packages[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" >/dev/null
-fi
+source "$(dirname "$0")/lib/apt.sh"
+needed=()
+command -v java >/dev/null 2>&1 || needed+=(default-jre-headless)
+command -v mvn >/dev/null 2>&1 || needed+=(maven)
+apt_install "${needed[@]}"
 
 mkdir -p "$CACHE"
 # Two test processes starting at once: one fetches, the other waits and finds it done.
