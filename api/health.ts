@@ -43,7 +43,10 @@ export function isUnreachable(err: unknown): boolean {
 export class DependencyMonitor {
   private readonly readings = new Map<DependencyName, Reading>();
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private probing: Promise<Record<DependencyName, Reading>> | undefined;
+  /** The probes' own calls, which may outlive their timeout by a moment. */
+  private readonly calls = new Set<Promise<unknown>>();
 
   constructor(
     private readonly dependencies: Dependency[],
@@ -57,12 +60,16 @@ export class DependencyMonitor {
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops probing; resolves once no probe's call is under way, so that the clients can be closed under none. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.stopped = true;
+    await Promise.allSettled([...this.calls]);
   }
 
   /** Probes every dependency now, all at once (joining a probe already under way). */
   check(): Promise<Record<DependencyName, Reading>> {
+    if (this.stopped) return Promise.resolve(Object.fromEntries(this.readings) as Record<DependencyName, Reading>);
     this.probing ??= Promise.all(this.dependencies.map((d) => this.probe(d)))
       .then(() => Object.fromEntries(this.readings) as Record<DependencyName, Reading>)
       .finally(() => (this.probing = undefined));
@@ -81,8 +88,11 @@ export class DependencyMonitor {
 
   private async probe(d: Dependency): Promise<void> {
     let error: string | null = null;
+    const call = d.probe(this.options.timeoutMs);
+    this.calls.add(call);
+    void call.catch(() => undefined).finally(() => this.calls.delete(call));
     try {
-      await withTimeout(d.probe(this.options.timeoutMs), this.options.timeoutMs);
+      await withTimeout(call, this.options.timeoutMs);
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     }

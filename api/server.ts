@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import { adminPasswordFile, apiHost, databaseUrl, htpasswdFile, type Config } from '../common/config';
 import { objectStoreFor } from '../common/services';
-import { connectClient } from '../common/temporal';
+import { connectClient, probeConnection } from '../common/temporal';
 import { openRegistry } from '../nodes';
 import { ensureAdminUser } from './auth/htpasswd';
 import { Authenticator, refuseBrowserWrites } from './auth/middleware';
@@ -54,8 +54,9 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const introspections = new Introspections(client, registry, store, config);
   const verifications = new Verifications(client, registry, config);
   await verifications.reconcile().catch((err) => log().error({ err }, 'putting right nodes left verifying or inspecting failed'));
+  const temporalProbe = probeConnection(config);
   const monitor = new DependencyMonitor([
-    { name: 'temporal', probe: (ms) => client.connection.withDeadline(Date.now() + ms, () => client.workflowService.getSystemInfo({})) },
+    { name: 'temporal', probe: (ms) => temporalProbe.withDeadline(Date.now() + ms, () => temporalProbe.workflowService.getSystemInfo({})) },
     { name: 's3', probe: (ms) => store.ping(ms) },
     { name: 'registry', probe: () => registry.ping() },
   ]);
@@ -111,7 +112,8 @@ export async function startApi(config: Config): Promise<RunningApi> {
     nodePort: portOf(servers[1]),
     callbackPort: portOf(servers[2] ?? servers[0]),
     async close() {
-      monitor.stop();
+      await monitor.stop();
+      await temporalProbe.close();
       readVisibilityWith(undefined);
       await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
       await client.connection.close();
