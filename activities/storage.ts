@@ -10,10 +10,6 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 
-// The SDK is pinned to a release that supports Node 20; its notice about future releases
-// needing Node 22 would otherwise print in every process.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 export interface ObjectStoreSettings {
   endpoint: string;
   region: string;

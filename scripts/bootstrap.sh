@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Introspector needs and is missing; quick and quiet when nothing is.
 # Debian packages (ipmitool, openipmi, iproute2; dnsmasq-base and ipxe for PXE), the Temporal
-# CLI and versitygw built with `go install` into a tools cache outside the clone, and
-# node_modules via `npm ci`.
+# CLI and versitygw built with `go install` into a tools cache outside the clone, Node 24 when
+# the machine's is older (scripts/lib/node.sh), and node_modules via `npm ci`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,7 @@ fi
 
 say() { echo "[bootstrap] $*" >&2; }
 source scripts/lib/apt.sh
+source scripts/lib/node.sh
 
 apt_install "${APT_PACKAGES[@]}"
 
@@ -35,7 +36,9 @@ temporal_pid=$!
 go_tool versitygw "$VERSITYGW_MODULE"
 wait "$temporal_pid"
 
+ensure_project_node
+
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing node modules (npm ci; better-sqlite3 compiles from source, about 75 s)"
+  say "installing node modules with Node $(node --version) (npm ci, about 30 s)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
