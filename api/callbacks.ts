@@ -12,7 +12,7 @@ import type { NodeRegistry } from '../nodes';
 import type { DiscoveredServer } from '../nodes/discovery';
 import type { AgentIdentity } from '../nodes/runs';
 import { startIntrospectionWorkflow } from './introspections';
-import { deliverDataUpdate, IntrospectionStateKey, introspectionWorkflowId, runSummary } from '../workflows/definitions';
+import { deliverDataUpdate, introspectionWorkflowId, runSummary } from '../workflows/definitions';
 
 // The agent's callback (POST /v1/continue): find the one run the post is for, before reading
 // the rest of the body; store the post under a name of its own; hand that name to the run,
@@ -75,13 +75,15 @@ export class Callbacks {
       if (discovered) return discovered;
     }
     const nodeUuid = await this.runFor(token, sender);
-    await this.ensureWaiting(nodeUuid);
 
     const objectName = await this.keep(nodeUuid, validate(body as Record<string, unknown>) as Record<string, unknown>, token);
     try {
       await this.client.workflow.getHandle(introspectionWorkflowId(nodeUuid)).executeUpdate(deliverDataUpdate, { args: [{ objectName }] });
     } catch (err) {
       await this.discard(objectName);
+      // The run's own answer (its validator), not a search attribute that visibility may show late.
+      const refusal = err instanceof WorkflowUpdateFailedError ? (err.cause?.message ?? '') : '';
+      if (refusal.includes(NOT_WAITING_YET)) throw new ConflictError(refusal);
       if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError) {
         throw new ConflictError('the introspection has already received its data or is no longer waiting for it');
       }
@@ -137,19 +139,6 @@ export class Callbacks {
       throw new ConflictError("the MACs or BMC address sent belong to another node than the run token's");
     }
     return nodeUuid;
-  }
-
-  private async ensureWaiting(nodeUuid: string): Promise<void> {
-    const description = await this.client.workflow
-      .getHandle(introspectionWorkflowId(nodeUuid))
-      .describe()
-      .catch((err) => {
-        if (err instanceof WorkflowNotFoundError) return undefined;
-        throw err;
-      });
-    const state = description?.status.name === 'RUNNING' ? description.typedSearchAttributes.get(IntrospectionStateKey) : undefined;
-    if (state === 'starting') throw new ConflictError(`the introspection is ${NOT_WAITING_YET}; try again shortly`);
-    if (state !== 'waiting') throw new ConflictError('the introspection is not waiting for data');
   }
 
   private async discard(objectName: string): Promise<void> {

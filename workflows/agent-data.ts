@@ -1,4 +1,5 @@
 import { setHandler } from '@temporalio/workflow';
+import { NOT_WAITING_YET } from '../common/api-types';
 import { deliverDataUpdate, statusQuery, type IntrospectionStatus } from './definitions';
 
 /**
@@ -17,6 +18,8 @@ export function acceptAgentData(status: IntrospectionStatus): () => string | und
     {
       validator: ({ objectName }) => {
         if (typeof objectName !== 'string' || !objectName) throw new Error('objectName: required');
+        // A run about to power its node on takes the data in a moment: the agent tries again.
+        if (status.state === 'starting') throw new Error(`the introspection is ${NOT_WAITING_YET}; try again shortly`);
         if (status.state !== 'waiting') throw new Error(`introspection is ${status.state}, not waiting for data`);
         if (accepted !== undefined) throw new Error('introspection has accepted its data already');
       },

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bulkIntrospection, introspectNode, verifyBmc } from '../../workflows';
+import { NOT_WAITING_YET } from '../../common/api-types';
 import type { ReportedPhase } from '../../common/boot-phases';
 import {
   bootPhaseSignal,
@@ -176,6 +177,21 @@ describe('introspectNode', () => {
     expect((await (await start(args)).result()).state).toBe('finished');
     expect(second).toBeInstanceOf(Error);
     expect(mocks.of(args.nodeUuid, 'processData').at(-1)?.args).toContain('first');
+  });
+
+  test('a delivery before the power-on is refused as not waiting yet (the agent tries again); one after it is taken', async () => {
+    const args = input();
+    let early: unknown;
+    mocks.reset({
+      markInspecting: async (uuid: string) => {
+        early = await deliver(uuid, 'early').catch((e: unknown) => e);
+      },
+      bootNode: (uuid: string) => deliver(uuid, 'data'),
+    });
+
+    expect((await (await start(args)).result()).state).toBe('finished');
+    expect((early as WorkflowUpdateFailedError).cause?.message).toContain(NOT_WAITING_YET);
+    expect(mocks.of(args.nodeUuid, 'processData').at(-1)?.args).toContain('data');
   });
 
   test('abort while waiting for the agent: the node is powered off and the run fails as canceled', async () => {
