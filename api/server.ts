@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import { adminPasswordFile, apiHost, databaseUrl, htpasswdFile, type Config } from '../common/config';
 import { objectStoreFor } from '../common/services';
+import { ensureSearchAttributes, SearchAttributesRefusedError } from '../common/search-attributes';
 import { connectClient, probeConnection } from '../common/temporal';
 import { openRegistry } from '../nodes';
 import { ensureAdminUser } from './auth/htpasswd';
@@ -51,6 +52,11 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const store = objectStoreFor(config);
   await store.ensureBucket();
   const client = await connectClient(config);
+  // An API whose key may only start runs leaves the search attributes to the workers' admin key.
+  await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE).catch((err) => {
+    if (!(err instanceof SearchAttributesRefusedError)) throw err;
+    log().warn(`${err.message}; runs cannot start before a worker with such a key has added them`);
+  });
   const introspections = new Introspections(client, registry, store, config);
   const verifications = new Verifications(client, registry, config);
   await verifications.reconcile().catch((err) => log().error({ err }, 'putting right nodes left verifying or inspecting failed'));

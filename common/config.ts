@@ -31,6 +31,17 @@ const ConfigSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('introspection'),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** The CA that signed the Temporal frontend's certificate (PEM); unset: the system's CAs. */
+  TEMPORAL_TLS_CA_FILE: z.string().min(1).optional(),
+  /** A client certificate and its key (PEM), for a frontend that requires mTLS: both or neither. */
+  TEMPORAL_TLS_CERT_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** The name the frontend's certificate must carry, when not TEMPORAL_ADDRESS's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** TLS towards Temporal; unset: on when any TEMPORAL_TLS_* file or an API key is set. */
+  TEMPORAL_TLS: z.stringbool().optional(),
+  /** A file holding the API key sent as `authorization: Bearer <key>`: the key itself stays out of every environment. */
+  TEMPORAL_API_KEY_FILE: z.string().min(1).optional(),
   S3_ENDPOINT: z.url().default('http://127.0.0.1:7070'),
   S3_REGION: z.string().default('us-east-1'),
   S3_BUCKET: z.string().min(3).default('introspector'),
@@ -110,6 +121,15 @@ const ConfigSchema = z.object({
   /** fatal, error, warn, info, debug, trace or silent. */
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   IPMI_CIPHER_SUITE: z.coerce.number().int().min(0).max(17).default(3),
+}).superRefine((config, ctx) => {
+  if ((config.TEMPORAL_TLS_CERT_FILE === undefined) !== (config.TEMPORAL_TLS_KEY_FILE === undefined)) {
+    const missing = config.TEMPORAL_TLS_CERT_FILE === undefined ? 'TEMPORAL_TLS_CERT_FILE' : 'TEMPORAL_TLS_KEY_FILE';
+    ctx.addIssue({ code: 'custom', path: [missing], message: 'a client certificate needs both TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE' });
+  }
+  const tlsFiles = [config.TEMPORAL_TLS_CA_FILE, config.TEMPORAL_TLS_CERT_FILE, config.TEMPORAL_TLS_SERVER_NAME];
+  if (config.TEMPORAL_TLS === false && tlsFiles.some((setting) => setting !== undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS'], message: 'false, yet TEMPORAL_TLS_* settings are given' });
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

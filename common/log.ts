@@ -5,7 +5,7 @@ import { LOG_LEVELS } from './config';
 // at LOG_LEVEL (default info). What could carry a secret is censored by configuration, wherever
 // it appears in a logged object: credentials, BMC passwords, run tokens.
 
-const SECRET_KEYS = ['password', 'ipmi_password', 'redfish_password', 'agent_token', 'token', 'secret', 'S3_SECRET_KEY', 'INTROSPECTOR_ADMIN_PASSWORD'];
+const SECRET_KEYS = ['password', 'ipmi_password', 'redfish_password', 'agent_token', 'token', 'secret', 'apiKey', 'S3_SECRET_KEY', 'INTROSPECTOR_ADMIN_PASSWORD'];
 
 export const REDACTED_PATHS = [
   'req.headers.authorization',

@@ -35,6 +35,7 @@ go_tool temporal "$TEMPORAL_MODULE" &
 temporal_pid=$!
 go_tool versitygw "$VERSITYGW_MODULE"
 wait "$temporal_pid"
+[ "${npm_lifecycle_event:-}" = test ] && { source scripts/lib/temporal-server.sh; temporal_server_tools; } # the production-cluster test
 
 ensure_project_node
 

@@ -4,8 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config } from '../common/config';
+import { devServerSearchAttributes } from '../common/search-attributes';
 import { findTool } from '../common/tools';
-import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -107,7 +107,7 @@ export async function startTemporal(o: TemporalOptions): Promise<Service> {
   args.push(...(o.uiPort ? ['--ui-port', String(o.uiPort)] : ['--headless']));
   // Avoid the default metrics/HTTP ports so several dev servers can run side by side.
   args.push('--http-port', String(o.port + 1), '--metrics-port', String(o.port + 2));
-  for (const attribute of SEARCH_ATTRIBUTES) args.push('--search-attribute', attribute);
+  for (const attribute of devServerSearchAttributes()) args.push('--search-attribute', attribute);
   const service = startService('temporal', o.binary, args, o.logFile);
   await waitForPort('Temporal dev server', o.host, o.port, service.child, 60000, o.logFile);
   return service;

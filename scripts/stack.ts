@@ -27,12 +27,12 @@ export interface Stack {
 }
 
 /**
- * The whole system in one process tree, on real components: a Temporal dev server, versitygw
- * and (with PXE_INTERFACE) dnsmasq as children, the API (inspector + node) and (unless told
- * not to) the workers in this process. Used by the tests and the demo; `npm start` runs the
- * same parts as separate processes.
+ * The whole system in one process tree, on real components: a Temporal dev server (unless
+ * `temporal: false`, for a cluster at TEMPORAL_ADDRESS), versitygw and (with PXE_INTERFACE)
+ * dnsmasq as children, the API (inspector + node) and (unless told not to) the workers in this
+ * process. Used by the tests and the demo; `npm start` runs the same parts as separate processes.
  */
-export async function startStack(config: Config, options: { uiPort: number; quiet?: boolean; workers?: boolean }): Promise<Stack> {
+export async function startStack(config: Config, options: { uiPort: number; quiet?: boolean; workers?: boolean; temporal?: boolean }): Promise<Stack> {
   if (options.quiet) installQuietRuntime();
   // Quiet: the API logs its failures only, not a line per request.
   setLogger(createLogger('api', options.quiet ? 'error' : config.LOG_LEVEL));
@@ -48,7 +48,7 @@ export async function startStack(config: Config, options: { uiPort: number; quie
     for (const s of services.reverse()) await s.stop();
   };
   try {
-    services.push(...(await startBackingServices(config, { uiPort: options.uiPort, temporal: true, s3: true })));
+    services.push(...(await startBackingServices(config, { uiPort: options.uiPort, temporal: options.temporal !== false, s3: true })));
     api = await startApi(config);
     await waitForReady('inspector API', `http://127.0.0.1:${api.inspectorPort}/readyz`, null, 30_000);
     if (options.workers !== false) {

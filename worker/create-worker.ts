@@ -5,6 +5,8 @@ import { processingSettings } from '../activities/hooks/settings';
 import { databaseUrl, type Config } from '../common/config';
 import { objectStoreFor } from '../common/services';
 import { log } from '../common/log';
+import { ensureSearchAttributes } from '../common/search-attributes';
+import { temporalConnectionOptions } from '../common/temporal';
 import { openRegistry } from '../nodes';
 import { pxeFilterFor } from '../pxe/filter';
 import { bmcTaskQueue } from '../workflows/definitions';
@@ -27,7 +29,9 @@ export async function createWorkers(config: Config): Promise<Workers> {
   await store.ensureBucket();
   const pxeFilter = pxeFilterFor(config, registry);
   await pxeFilter?.sync(); // a hostsdir that cannot be written fails here, and dnsmasq answers no one before
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+  if (added.length) log().info(`added the search attributes ${added.join(', ')} to namespace ${config.TEMPORAL_NAMESPACE}`);
   const activities = createActivities({
     registry,
     store,

@@ -83,8 +83,8 @@ export const IntrospectionNodeKey = defineSearchAttributeKey('IntrospectionNode'
 export const IntrospectionNodeNameKey = defineSearchAttributeKey('IntrospectionNodeName', SearchAttributeType.KEYWORD);
 /** On a bulk run and on every per-node run it started: lists the runs of one bulk in the UI and API. */
 export const IntrospectionBulkKey = defineSearchAttributeKey('IntrospectionBulk', SearchAttributeType.KEYWORD);
-/** `name=type` pairs for `temporal server start-dev --search-attribute`. */
-export const SEARCH_ATTRIBUTES = ['IntrospectionState=Keyword', 'IntrospectionNode=Keyword', 'IntrospectionNodeName=Keyword', 'IntrospectionBulk=Keyword'];
+/** Every search attribute the workflows set: registered where missing at startup (common/search-attributes.ts). */
+export const SEARCH_ATTRIBUTE_KEYS = [IntrospectionStateKey, IntrospectionNodeKey, IntrospectionNodeNameKey, IntrospectionBulkKey];
 
 // Bulk introspection
 

@@ -40,10 +40,10 @@ function freePort(): Promise<number> {
 const asPostgres = (bin: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', path.join(POSTGRES_BIN, bin), ...args]);
 
 /**
- * A throwaway PostgreSQL cluster in a temp dir: trust auth, TCP on 127.0.0.1 on a free port,
+ * A throwaway PostgreSQL cluster in a temp dir: trust auth, TCP on 127.0.0.1 on the given or a free port,
  * its unix socket in the temp dir, fsync off. stop() shuts it down and removes the dir.
  */
-export async function startPostgres(): Promise<Postgres> {
+export async function startPostgres({ port: fixedPort }: { port?: number } = {}): Promise<Postgres> {
   const why = postgresUnavailable();
   if (why) throw new Error(`cannot start PostgreSQL: ${why}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'introspector-pg-'));
@@ -54,7 +54,7 @@ export async function startPostgres(): Promise<Postgres> {
   await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
   let port = 0;
   for (let attempt = 1; ; attempt++) {
-    port = await freePort();
+    port = fixedPort ?? (await freePort());
     const options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
     try {
       await asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'postgres.log'), '-w', '-t', '60', 'start']);

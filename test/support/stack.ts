@@ -16,7 +16,8 @@ export interface Stack extends BaseStack {
 
 /**
  * The whole system on ports of its own, headless, with its data in a fresh temp dir; the
- * workers run in this process unless `workers: false` (a test then runs its own).
+ * workers run in this process unless `workers: false` (a test then runs its own). A
+ * TEMPORAL_ADDRESS in env is a running server's: no dev server is started.
  */
 export async function startStack(basePort: number, env: Record<string, string> = {}, options: { workers?: boolean } = {}): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'introspector-test-'));
@@ -33,7 +34,7 @@ export async function startStack(basePort: number, env: Record<string, string> =
     ...env,
   };
   const config = loadConfig(configEnv);
-  return { ...(await startBaseStack(config, { uiPort: 0, quiet: true, workers: options.workers })), dataDir, env: configEnv };
+  return { ...(await startBaseStack(config, { uiPort: 0, quiet: true, workers: options.workers, temporal: env.TEMPORAL_ADDRESS === undefined })), dataDir, env: configEnv };
 }
 
 export interface HttpOptions {

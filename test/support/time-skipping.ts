@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { BMC_ACTIVITY_NAMES, createActivities, type ActivityDeps } from '../../activities';
-import { bmcTaskQueue, SEARCH_ATTRIBUTES } from '../../workflows/definitions';
+import { indexedValueTypes } from '../../common/search-attributes';
+import { bmcTaskQueue } from '../../workflows/definitions';
 
 // Time-skipping workflow tests: Temporal's Java test server (from Maven Central, see
 // scripts/temporal-test-server.sh), the real workflows, and activities replaced by recorders.
@@ -50,12 +50,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   // Without a port the SDK picks a free one in the ephemeral range (32768+), clear of CI's e2e ports.
   const env = await startServer(launcher);
   try {
-    // What `temporal server start-dev --search-attribute` gets (SEARCH_ATTRIBUTES: `Name=Keyword`).
-    const types = temporal.api.enums.v1.IndexedValueType as unknown as Record<string, number>;
-    const searchAttributes = Object.fromEntries(
-      SEARCH_ATTRIBUTES.map((sa) => sa.split('=')).map(([name, type]) => [name, types[`INDEXED_VALUE_TYPE_${type.replace(/(?<=.)([A-Z])/g, '_$1').toUpperCase()}`]]),
-    );
-    await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
+    await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes: indexedValueTypes() });
   } catch (err) {
     await env.teardown();
     throw err;
