@@ -124,6 +124,9 @@ export function nodeRoutes(registry: NodeRegistry, options: NodeRoutesOptions = 
     const { fields } = parseInput(ShowQuerySchema, req.query);
     res.json(pickFields(portBody(req, await registry.getPortOrThrow(req.params.port)), fieldsToShow('port', { fields }, false)));
   });
+  router.patch('/v1/ports/:port', async (req, res) => {
+    res.json(portBody(req, await registry.patchPort(req.params.port, parseInput(JsonPatchSchema, req.body))));
+  });
   router.delete('/v1/ports/:port', async (req, res) => {
     await registry.deletePort(req.params.port);
     res.status(204).end();

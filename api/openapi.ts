@@ -147,6 +147,10 @@ export const NODE_OPERATIONS: Operation[] = [
   op('get', '/v1/ports', 'reader', 'Ports', ok('{ ports, next }'), { query: PortListQuerySchema }),
   op('get', '/v1/ports/detail', 'reader', 'Ports with every field', ok('{ ports, next }'), { query: PortListQuerySchema }),
   op('get', '/v1/ports/:port', 'reader', 'A port', ok('the port'), { query: ShowQuerySchema }),
+  op('patch', '/v1/ports/:port', 'admin', 'Change a port (JSON Patch): MAC, PXE, switch port, physical network', ok('the port'), {
+    body: JsonPatchSchema,
+    example: [{ op: 'add', path: '/local_link_connection/switch_id', value: '88:5a:92:ec:54:59' }],
+  }),
   op('delete', '/v1/ports/:port', 'admin', 'Delete a port', { '204': 'deleted' }),
 ];
 

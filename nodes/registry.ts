@@ -4,6 +4,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../common/error
 import type { NodePatch } from '../activities/hooks/types';
 import type { JsonPatch } from './json-patch';
 import { nextDriverInfo, patchNode } from './node-patch';
+import { patchPort } from './port-patch';
 import { parseInput } from '../common/validation';
 import { isTransient, nextStep, OUTCOMES, type ProvisionTarget, type TransientState } from './provision-states';
 import { newNodeRecord, toNode, toNodeColumns, toPort, toRule, type NodeChanges, type NodeRecord, type PortRecord, type RuleRecord } from './records';
@@ -325,6 +326,32 @@ export class NodeRegistry {
     if (query.marker) q = q.where('uuid', '>', query.marker);
     if (query.limit) q = q.limit(query.limit);
     return (await q.execute()).map(toPort);
+  }
+
+  /** An operator's JSON Patch of a port (Ironic's PATCH /v1/ports/<port>), applied without losing concurrent writes. */
+  async patchPort(uuid: string, patch: JsonPatch): Promise<PortRecord> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      if (attempt > 0) await backoff(attempt);
+      const port = await this.getPortOrThrow(uuid);
+      const next = patchPort(port, patch);
+      try {
+        // Written only if no other writer changed the port since it was read (ports have no version column).
+        const result = await this.db
+          .updateTable('ports')
+          .set({ ...next, pxe_enabled: next.pxe_enabled ? 1 : 0, local_link_connection: JSON.stringify(next.local_link_connection), updated_at: now() })
+          .where('uuid', '=', port.uuid)
+          .where('address', '=', port.address)
+          .where('pxe_enabled', '=', port.pxe_enabled ? 1 : 0)
+          .where('local_link_connection', '=', JSON.stringify(port.local_link_connection))
+          .where((eb) => (port.physical_network === null ? eb('physical_network', 'is', null) : eb('physical_network', '=', port.physical_network)))
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 1) return this.getPortOrThrow(uuid);
+      } catch (err) {
+        if (uniqueViolation(err)) throw new ConflictError(`address: a port with MAC address ${next.address} already exists`);
+        throw err;
+      }
+    }
+    throw new ConflictError(`port ${uuid} is being updated by too many writers at once; try again`);
   }
 
   async deletePort(uuid: string): Promise<void> {

@@ -108,6 +108,10 @@ export async function startTemporal(o: TemporalOptions): Promise<Service> {
   // Avoid the default metrics/HTTP ports so several dev servers can run side by side.
   args.push('--http-port', String(o.port + 1), '--metrics-port', String(o.port + 2));
   for (const attribute of devServerSearchAttributes()) args.push('--search-attribute', attribute);
+  // The dev server has one history shard, whose queues are read at most 20 times a second by
+  // default: each activity, child or signal then waits 40-50 ms for its turn, and a bulk run tops
+  // out at about 25 such tasks a second (bench/vs-ironic-inspector.ts, bench/bulk.ts).
+  for (const queue of ['transfer', 'visibility', 'timer']) args.push('--dynamic-config-value', `history.${queue}ProcessorMaxPollRPS=10000`);
   const service = startService('temporal', o.binary, args, o.logFile);
   await waitForPort('Temporal dev server', o.host, o.port, service.child, 60000, o.logFile);
   return service;

@@ -1,0 +1,54 @@
+import type { z } from 'zod';
+import { InvalidInputError } from '../common/errors';
+import { parseInput } from '../common/validation';
+import { applyJsonPatch, pointerTokens, type JsonPatch, type JsonValue } from './json-patch';
+import type { PortRecord } from './records';
+import { PortCreateSchema } from './schema';
+
+// A PATCH of a port, as Ironic takes it (ironic-inspector's local_link_connection and
+// validate_interfaces hooks send them): JSON Patch on the port's writable fields.
+
+const PortUpdateSchema = PortCreateSchema.omit({ node_uuid: true }).required();
+export type PortUpdate = z.infer<typeof PortUpdateSchema>;
+
+/** Writable fields and what `remove` of the whole field leaves (undefined: cannot be removed). */
+const REMOVED: Record<keyof PortUpdate, JsonValue | undefined> = {
+  address: undefined,
+  pxe_enabled: true,
+  local_link_connection: {},
+  physical_network: null,
+};
+
+const READ_ONLY: Record<string, string> = {
+  uuid: '',
+  created_at: '',
+  updated_at: '',
+  node_uuid: 'delete the port and create it on the other node',
+};
+
+const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+
+function writableField(path: string): keyof PortUpdate {
+  const field = pointerTokens(path)[0];
+  if (own(REMOVED, field)) return field as keyof PortUpdate;
+  if (!own(READ_ONLY, field)) throw new InvalidInputError(`${path}: ports have no field "${field}"`);
+  throw new InvalidInputError(`${path}: "${field}" is read-only here${READ_ONLY[field] ? `; ${READ_ONLY[field]}` : ''}`);
+}
+
+/** The port's writable fields after the patch, validated: a 400 names the operation or field at fault. Pure. */
+export function patchPort(port: PortRecord, patch: JsonPatch): PortUpdate {
+  const rewritten = patch.map((op) => {
+    const field = writableField(op.path);
+    if (op.op !== 'remove' || pointerTokens(op.path).length > 1) return op;
+    const removed = REMOVED[field];
+    if (removed === undefined) throw new InvalidInputError(`${op.path}: "${field}" is required and cannot be removed`);
+    return { op: 'replace' as const, path: op.path, value: removed };
+  });
+  const current: PortUpdate = {
+    address: port.address,
+    pxe_enabled: port.pxe_enabled,
+    local_link_connection: port.local_link_connection,
+    physical_network: port.physical_network,
+  };
+  return parseInput(PortUpdateSchema, applyJsonPatch(current, rewritten));
+}
