@@ -1,8 +1,8 @@
+import { bulkActivities } from './bulk';
 import type { ActivityDeps } from './deps';
 import { nodeStateActivities } from './node-state';
 import { powerActivities } from './power';
 import { processingActivities } from './processing';
-import { selectionActivities } from './selection';
 
 export type { ActivityDeps } from './deps';
 
@@ -12,7 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...nodeStateActivities(deps),
     ...powerActivities(deps),
     ...processingActivities(deps),
-    ...selectionActivities(deps),
+    ...bulkActivities(deps),
   };
 }
 

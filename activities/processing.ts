@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { IntrospectionDataSchema, RamdiskErrorSchema } from '../common/inventory';
 import { describeZodError } from '../common/validation';
 import type { ActivityDeps } from './deps';
@@ -41,8 +41,29 @@ export function processingActivities(deps: ActivityDeps) {
      * `accepted` names the agent post the run accepted: it becomes the node's raw data (and its
      * logs the node's logs) first; without it, the raw data stored last is processed again.
      */
-    processData: (nodeUuid: string, accepted?: string): Promise<ProcessingSummary> => classified(() => processData(deps, nodeUuid, accepted)),
+    processData: (nodeUuid: string, accepted?: string): Promise<ProcessingSummary> => classified(() => recorded(deps, nodeUuid, accepted)),
   };
+}
+
+/**
+ * processData, with the node's latest introspection moved on: processing an agent's post, or
+ * a reapply (no post), which this activity begins and ends. A failed attempt of a reapply says
+ * error until another attempt starts.
+ */
+async function recorded(deps: ActivityDeps, nodeUuid: string, accepted?: string): Promise<ProcessingSummary> {
+  const { introspections } = deps.registry;
+  if (accepted) await introspections.advance(nodeUuid, 'processing');
+  else if (Context.current().info.attempt === 1) await introspections.begin(nodeUuid, 'reapplying');
+  else await introspections.advance(nodeUuid, 'reapplying');
+  if (accepted) return processData(deps, nodeUuid, accepted);
+  try {
+    const summary = await processData(deps, nodeUuid);
+    await introspections.end(nodeUuid, null);
+    return summary;
+  } catch (err) {
+    await introspections.end(nodeUuid, err instanceof Error ? err.message : String(err));
+    throw err;
+  }
 }
 
 async function processData(deps: ActivityDeps, nodeUuid: string, accepted?: string): Promise<ProcessingSummary> {

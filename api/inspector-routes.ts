@@ -12,14 +12,65 @@ import { bootRoutes } from './boot';
 import type { BootPhaseReports } from './boot-phases';
 import { TOKEN_HEADER, type Callbacks } from './callbacks';
 import { jsonBody } from './json-body';
-import { BulkRequestSchema, type Bulks } from './bulks';
+import { BULK_BODY_LIMIT, BULK_JSON_LIMITS, BulkRequestSchema, type Bulks } from './bulks';
 import type { Introspections } from './introspections';
 import { parseInput } from '../common/validation';
+import { UUID_RE } from '../nodes/schema';
+import { INTROSPECTION_STATES, NODE_OUTCOME_STATES } from '../workflows/definitions';
 
-export const ListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  /** Only the per-node runs of this bulk run (search attribute IntrospectionBulk). */
-  bulk: z.string().regex(/^[0-9a-f-]{36}$/i, 'must be a bulk id (uuid)').optional(),
+/** ironic-inspector's paging: at most this many items a page (its api_max_limit), and 0 or none means as many. */
+const MAX_LIMIT = 1000;
+const limit = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_LIMIT)
+  .optional()
+  .transform((n) => n || MAX_LIMIT);
+/** One state or several, comma-separated. */
+const states = <T extends readonly [string, ...string[]]>(allowed: T) =>
+  z
+    .string()
+    .max(200)
+    .transform((s) => s.split(','))
+    .pipe(z.array(z.enum(allowed)).min(1))
+    .optional();
+const uuid = (what: string) => z.string().regex(UUID_RE, `must be ${what} (a uuid)`);
+
+/** A boolean as ironic-inspector reads one from a query (oslo's strict bool_from_string). */
+const TRUE_WORDS = ['1', 't', 'true', 'on', 'y', 'yes'];
+const queryBoolean = z
+  .string()
+  .max(5)
+  .transform((v) => v.toLowerCase())
+  .pipe(z.enum([...TRUE_WORDS, '0', 'f', 'false', 'off', 'n', 'no'], { message: 'must be true or false' }))
+  .transform((v) => TRUE_WORDS.includes(v));
+
+export const StartQuerySchema = z.strictObject({
+  /** false: no BMC command at all, the run waits for the agent of a server booted by someone else. */
+  manage_boot: queryBoolean.optional(),
+});
+
+export const ListQuerySchema = z.strictObject({
+  /** The uuid of the last node of the previous page. */
+  marker: uuid('a node uuid').optional(),
+  limit,
+  state: states(INTROSPECTION_STATES),
+  /** Only nodes whose latest introspection this bulk run started. */
+  bulk: uuid('a bulk id').optional(),
+});
+
+export const BulkStatusQuerySchema = z.strictObject({
+  /** The uuid (for a name that matched no node: the name) of the last node of the previous page. */
+  marker: z.string().min(1).max(255).optional(),
+  limit,
+  state: states(NODE_OUTCOME_STATES),
+});
+
+export const BulkListQuerySchema = z.strictObject({
+  /** The id of the last bulk of the previous page. */
+  marker: uuid('a bulk id').optional(),
+  limit,
 });
 
 const MIN_VERSION = '1.0';
@@ -72,15 +123,16 @@ export function inspectorRoutes(introspections: Introspections, bulks: Bulks, re
   const router = Router();
 
   // Bulk routes come first: `bulk` must not be taken for a node name.
-  router.post('/v1/introspection', jsonBody('2mb'), async (req, res) => {
+  router.post('/v1/introspection', jsonBody(BULK_BODY_LIMIT, BULK_JSON_LIMITS), async (req, res) => {
     const bulkId = await bulks.start(parseInput(BulkRequestSchema, req.body));
     res.status(202).json({ bulk_id: bulkId, links: [{ href: `${baseUrl(req)}/v1/introspection/bulk/${bulkId}`, rel: 'self' }] });
   });
-  router.get('/v1/introspection/bulk', async (_req, res) => {
-    res.json({ bulks: await bulks.list() });
+  router.get('/v1/introspection/bulk', async (req, res) => {
+    res.json({ bulks: await bulks.list(parseInput(BulkListQuerySchema, req.query)) });
   });
   router.get('/v1/introspection/bulk/:id', async (req, res) => {
-    res.json(await bulks.status(req.params.id));
+    const query = parseInput(BulkStatusQuerySchema, req.query);
+    res.json(await bulks.status(req.params.id, { ...query, states: query.state }));
   });
   router.post('/v1/introspection/bulk/:id/abort', async (req, res) => {
     await bulks.abort(req.params.id);
@@ -88,12 +140,13 @@ export function inspectorRoutes(introspections: Introspections, bulks: Bulks, re
   });
 
   router.post('/v1/introspection/:node', async (req, res) => {
-    await introspections.start(req.params.node);
+    const query = parseInput(StartQuerySchema, req.query);
+    await introspections.start(req.params.node, { manageBoot: query.manage_boot ?? true });
     res.status(202).end();
   });
   router.get('/v1/introspection', async (req, res) => {
     const query = parseInput(ListQuerySchema, req.query);
-    res.json({ introspection: await introspections.list(baseUrl(req), query.limit, query.bulk) });
+    res.json({ introspection: await introspections.list(baseUrl(req), { marker: query.marker, limit: query.limit, states: query.state, bulkId: query.bulk }) });
   });
   router.get('/v1/introspection/:node', async (req, res) => {
     res.json(await introspections.status(req.params.node, baseUrl(req)));

@@ -13,10 +13,10 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../common/error
 import type { IntrospectionStatusBody } from '../common/api-types';
 import { objectNames, type ObjectStore } from '../activities/storage';
 import type { NodeRecord, NodeRegistry } from '../nodes';
+import type { IntrospectionListQuery } from '../nodes/introspection-records';
 import { introspectionRefusal } from '../nodes/provision-states';
 import {
   statusQuery,
-  IntrospectionBulkKey,
   IntrospectionNodeKey,
   IntrospectionNodeNameKey,
   IntrospectionStateKey,
@@ -81,7 +81,7 @@ export class Introspections {
     private readonly config: Config,
   ) {}
 
-  async start(ident: string): Promise<NodeRecord> {
+  async start(ident: string, options: { manageBoot: boolean } = { manageBoot: true }): Promise<NodeRecord> {
     const node = await this.registry.getNodeOrThrow(ident);
     const refusal = introspectionRefusal(node);
     if (refusal?.kind === 'maintenance') throw new ConflictError(`node ${node.uuid}: ${refusal.message}`);
@@ -91,6 +91,7 @@ export class Introspections {
       timeoutSeconds: this.config.INTROSPECTION_TIMEOUT,
       bootTimeoutSeconds: this.config.INTROSPECTION_BOOT_TIMEOUT,
       bootAttempts: this.config.INTROSPECTION_BOOT_ATTEMPTS,
+      ...(options.manageBoot ? {} : { manageBoot: false }),
     };
     await startIntrospectionWorkflow(this.client, this.config, node.uuid, 'introspectNode', [input], 'starting', {
       summary: runSummary('introspect', { ...node, rack: node.extra.rack }),
@@ -118,18 +119,18 @@ export class Introspections {
     return this.toStatus(node.uuid, description, baseUrl, true);
   }
 
-  /** The most recent introspections, newest first, as ironic-inspector's list; or those of one bulk run. */
-  async list(baseUrl: string, limit = 50, bulkId?: string): Promise<StatusBody[]> {
-    const out: StatusBody[] = [];
-    let query = `WorkflowType IN ('introspectNode', 'reapplyNode', 'discoverNode')`;
-    if (bulkId) query += ` AND ${IntrospectionBulkKey.name} = '${bulkId}'`; // bulkId is validated as a uuid
-    for await (const execution of this.client.workflow.list({ query })) {
-      const uuid = execution.workflowId.replace(/^introspection-/, '');
-      if (out.some((s) => s.uuid === uuid)) continue;
-      out.push(await this.toStatus(uuid, execution, baseUrl));
-      if (out.length >= limit) break;
-    }
-    return out;
+  /** Each node's latest introspection, newest first, as ironic-inspector's list: one query of the registry. */
+  async list(baseUrl: string, query: IntrospectionListQuery): Promise<StatusBody[]> {
+    const rows = await this.registry.introspections.list(query);
+    return rows.map((r) => ({
+      uuid: r.node_uuid,
+      state: r.state,
+      finished: r.finished_at !== null,
+      error: r.error,
+      started_at: r.started_at,
+      finished_at: r.finished_at,
+      links: [{ href: `${baseUrl}/v1/introspection/${r.node_uuid}`, rel: 'self' }],
+    }));
   }
 
   async abort(ident: string): Promise<void> {

@@ -1,10 +1,10 @@
 import type { Client } from '@temporalio/client';
 import { Router, type RequestHandler } from 'express';
 import { apiMetrics, callbackBytes, callbacksReceived, httpRequests, readVisibilityWith, workerMetrics } from '../common/metrics';
-import { bulkProgressQuery } from '../workflows/definitions';
+import type { NodeRegistry } from '../nodes';
 
 // The API's side of the metrics: its requests (by route, not by URL: bounded labels), the
-// agents' callbacks, and what Temporal's visibility says is running, read when scraped.
+// agents' callbacks, and what Temporal's visibility and the registry say is running, read when scraped.
 
 const BULKS_SHOWN = 20;
 
@@ -23,20 +23,16 @@ export function requestMetrics(api: 'inspector' | 'ironic'): RequestHandler {
   };
 }
 
-export function readVisibilityFrom(client: Client): void {
+export function readVisibilityFrom(client: Client, registry: NodeRegistry): void {
   readVisibilityWith({
     waitingRuns: async () => (await client.workflow.count(`IntrospectionState = 'waiting' AND ExecutionStatus = 'Running'`)).count,
     runningBulks: async () => {
-      const bulks = [];
-      for await (const run of client.workflow.list({ query: `WorkflowType = 'bulkIntrospection' AND ExecutionStatus = 'Running'` })) {
-        const progress = await client.workflow.getHandle(run.workflowId, run.runId).query(bulkProgressQuery).catch(() => undefined);
-        if (progress) {
-          const { pending, running, finished, failed, skipped } = progress;
-          bulks.push({ bulkId: progress.bulkId, counts: { pending, running, finished, failed, skipped } });
-        }
-        if (bulks.length >= BULKS_SHOWN) break;
-      }
-      return bulks;
+      const bulks = await registry.bulks.list({ limit: BULKS_SHOWN, state: 'running' });
+      const counts = await registry.bulks.counts(bulks);
+      return bulks.map((b) => {
+        const { pending, running, finished, failed, skipped } = counts.get(b.id)!;
+        return { bulkId: b.id, counts: { pending, running, finished, failed, skipped } };
+      });
     },
   });
 }

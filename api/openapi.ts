@@ -7,7 +7,7 @@ import { ProvisionRequestSchema } from '../nodes/provision-states';
 import { MaintenanceRequestSchema, NodeCreateSchema, PortCreateSchema } from '../nodes/schema';
 import { BulkRequestSchema } from './bulks';
 import { TOKEN_HEADER } from './callbacks';
-import { ListQuerySchema } from './inspector-routes';
+import { BulkListQuerySchema, BulkStatusQuerySchema, ListQuerySchema, StartQuerySchema } from './inspector-routes';
 import { NodeListQuerySchema, NodePortsQuerySchema, PortListQuerySchema, ShowQuerySchema, TraitsBodySchema } from './node-routes';
 
 // The OpenAPI 3.1 description of both APIs (GET /openapi.json on each), made from the zod
@@ -77,15 +77,21 @@ export const INSPECTOR_OPERATIONS: Operation[] = [
     example: AGENT_DATA_EXAMPLE,
   }),
   op('post', '/v1/continue/started', 'agent', 'The agent is up and about to collect (a boot phase)', accepted('recorded')),
-  op('post', '/v1/introspection', 'admin', 'Start a bulk introspection of named or selected nodes', accepted('{ bulk_id, links }'), {
+  op('post', '/v1/introspection', 'admin', 'Start a bulk introspection of named (any number, in a body of up to 16 MB) or selected nodes', accepted('{ bulk_id, links }'), {
     body: BulkRequestSchema,
     example: { filters: { rack: 'rack2' }, concurrency: 20, boot_attempts: 2 },
   }),
-  op('get', '/v1/introspection/bulk', 'reader', 'Bulk introspections', ok('{ bulks }')),
-  op('get', '/v1/introspection/bulk/:id', 'reader', "A bulk introspection's progress, node by node", ok('counts and nodes')),
+  op('get', '/v1/introspection/bulk', 'reader', 'Bulk introspections with their counts, newest first', ok('{ bulks }'), { query: BulkListQuerySchema }),
+  op('get', '/v1/introspection/bulk/:id', 'reader', "A bulk introspection's counts and a page of its nodes, in selection order", ok('counts and nodes'), {
+    query: BulkStatusQuerySchema,
+  }),
   op('post', '/v1/introspection/bulk/:id/abort', 'admin', 'Abort a bulk introspection and its nodes', accepted('aborting')),
-  op('get', '/v1/introspection', 'reader', 'Introspections, newest first', ok('{ introspection }'), { query: ListQuerySchema }),
-  op('post', '/v1/introspection/:node', 'admin', 'Introspect a node', { '202': 'started', '409': 'already being introspected, or not in a state that may be' }),
+  op('get', '/v1/introspection', 'reader', "Each node's latest introspection, newest first", { '200': '{ introspection }', '404': 'no node for the marker' }, {
+    query: ListQuerySchema,
+  }),
+  op('post', '/v1/introspection/:node', 'admin', 'Introspect a node', { '202': 'started', '409': 'already being introspected, or not in a state that may be' }, {
+    query: StartQuerySchema,
+  }),
   op('get', '/v1/introspection/:node', 'reader', "A node's introspection status", ok('the status, with its boot phase')),
   op('post', '/v1/introspection/:node/abort', 'admin', "Abort a node's introspection", accepted('aborting')),
   op('get', '/v1/introspection/:node/data', 'reader', 'The processed introspection data', ok('the data')),

@@ -67,7 +67,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     { name: 'registry', probe: () => registry.ping() },
   ]);
   monitor.start();
-  readVisibilityFrom(client);
+  readVisibilityFrom(client, registry);
   const callbacks = callbackRoutes(config, new Callbacks(client, registry, store, config), registry, new BootPhaseReports(client, registry));
   const separateCallback = config.CALLBACK_PORT !== undefined;
 
@@ -81,7 +81,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   if (!separateCallback) inspector.use(callbacks);
   inspector.use(auth.middleware());
   inspector.use(metricsRoute(config.WORKER_METRICS_URL));
-  inspector.use(inspectorRoutes(introspections, new Bulks(client, config), registry));
+  inspector.use(inspectorRoutes(introspections, new Bulks(client, registry, config), registry));
   inspector.use(errorHandler('inspector', monitor));
 
   const nodes = express();

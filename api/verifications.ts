@@ -56,8 +56,10 @@ export class Verifications {
     }
     for (const node of await this.registry.listNodes({ provision_state: 'inspecting' })) {
       if (!settled(node) || (await running(introspectionWorkflowId(node.uuid)))) continue;
+      const error = 'the introspection ended without recording its outcome (the service stopped); start it again';
       await this.registry.runs.close(node.uuid);
-      await this.registry.finishProvision(node.uuid, 'inspecting', { error: 'the introspection ended without recording its outcome (the service stopped); start it again' });
+      await this.registry.finishProvision(node.uuid, 'inspecting', { error });
+      await this.registry.introspections.end(node.uuid, error);
     }
   }
 }

@@ -1,7 +1,8 @@
 // Introspector side by side with the system it replaces, per callback: Debian 12's
 // ironic-inspector 11.1 (installed here if missing) with Introspector's node API as its Ironic
 // and manage_boot=false, against Introspector (Temporal dev server, versitygw, the API and a
-// worker as separate processes, as `npm start` runs them; the `fake` BMC driver answers at once).
+// worker as separate processes, as `npm start` runs them) with manage_boot=false too, and
+// (`introspector_managed_boot_*`) powering the node off at the end through the `fake` BMC driver.
 // Each system gets nodes of its own, enrolled with a port and started until the run waits for
 // data; then, one node at a time, the same IPA-shaped payload goes to POST /v1/continue and the
 // clock runs until the run has finished (both set the node's properties before they finish;
@@ -213,11 +214,12 @@ async function main() {
         });
       },
     };
-    const introspector: System = {
-      name: 'introspector',
+    // Like for like: manage_boot=false, no BMC command; then as a rack runs it, powering off at the end.
+    const introspectorSystem = (manageBoot: boolean): System => ({
+      name: manageBoot ? 'introspector_managed_boot' : 'introspector',
       processes: { api: pid(api), worker: pid(worker), temporal: byName('temporal'), versitygw: byName('versitygw') },
       async start(t) {
-        await call('POST', `${inspectorUrl}/v1/introspection/${t.uuid}`);
+        await call('POST', `${inspectorUrl}/v1/introspection/${t.uuid}${manageBoot ? '' : '?manage_boot=false'}`);
         await poll(`Introspector's run of ${t.uuid} to wait`, async () => ((await call('GET', `${inspectorUrl}/v1/introspection/${t.uuid}`)).state === 'waiting' ? true : undefined), 60_000);
         const res = await fetch(`${inspectorUrl}/boot/${t.mac.replace(/:/g, '-')}.ipxe`);
         const script = parseBootScript(await res.text());
@@ -230,10 +232,12 @@ async function main() {
         const status = await result;
         if (status?.state !== 'finished') throw new Error(`${t.uuid}: Introspector's run ended ${JSON.stringify(status)}`);
       },
-    };
+    });
+    const introspector = introspectorSystem(false);
+    const managed = introspectorSystem(true);
 
     const prepared: { warmup: Target[]; timed: Target[] }[] = [];
-    for (const [index, system] of [ironicInspector, introspector].entries()) {
+    for (const [index, system] of [ironicInspector, introspector, managed].entries()) {
       const targets = await enroll(index + 1, `vs-${system.name}`, WARMUP + nodes);
       for (const t of targets) await system.start(t);
       prepared.push({ warmup: targets.slice(0, WARMUP), timed: targets.slice(WARMUP) });
@@ -243,6 +247,7 @@ async function main() {
     const idle = await idleCpu(everyProcess, 5000);
     const ii = await measure(ironicInspector, prepared[0].warmup, prepared[0].timed, { node_api: pid(api) });
     const intro = await measure(introspector, prepared[1].warmup, prepared[1].timed, {});
+    const introManaged = await measure(managed, prepared[2].warmup, prepared[2].timed, {});
 
     // Both set the node's properties before they finish: checked here, off the clock.
     for (const { timed } of prepared) {
@@ -275,6 +280,10 @@ async function main() {
     for (const name of Object.keys(introspector.processes)) out(`introspector_cpu_ms_per_callback_${name}`, per(intro, name).toFixed(1));
     out('cpu_ratio', (inCpu / iiCpu).toFixed(2));
     out('cpu_ratio_with_node_api', (inCpu / (iiCpu + per(ii, 'node_api'))).toFixed(2));
+    const managedSorted = [...introManaged.latencies].sort((a, b) => a - b);
+    out('introspector_managed_boot_p50_ms', percentile(managedSorted, 50).toFixed(1));
+    out('introspector_managed_boot_p95_ms', percentile(managedSorted, 95).toFixed(1));
+    out('introspector_managed_boot_cpu_ms_per_callback', total(introManaged, Object.keys(managed.processes)).toFixed(1));
     for (const [name, value] of idle.msPerSecond) out(`idle_cpu_ms_per_s_${name}`, value.toFixed(1));
 
     if (profileDir) {

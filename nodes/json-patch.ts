@@ -111,3 +111,17 @@ export function applyJsonPatch<T extends object>(doc: T, patch: JsonPatch): T {
   });
   return out;
 }
+
+/**
+ * The field a patch path targets, when the record lets it be written: one of `writable`'s keys.
+ * A read-only field's 400 says why (and what to use instead, when `readOnly` says).
+ */
+export function writableFieldOf<F extends string>(records: string, writable: Record<F, unknown>, readOnly: Record<string, string>): (path: string) => F {
+  const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+  return (path) => {
+    const field = pointerTokens(path)[0];
+    if (own(writable, field)) return field as F;
+    if (!own(readOnly, field)) throw new InvalidInputError(`${path}: ${records} have no field "${field}"`);
+    throw new InvalidInputError(`${path}: "${field}" is read-only${readOnly[field] ? `; ${readOnly[field]}` : ''}`);
+  };
+}

@@ -64,6 +64,57 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_introspections_and_bulks': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('introspections')
+        .addColumn('node_uuid', 'varchar(36)', (c) => c.primaryKey().references('nodes.uuid').onDelete('cascade'))
+        .addColumn('state', 'varchar(16)', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('bulk_id', 'varchar(36)')
+        .addColumn('started_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('finished_at', 'varchar(32)')
+        .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('introspections_started').on('introspections').columns(['started_at', 'node_uuid']).execute();
+      await db.schema.createIndex('introspections_bulk').on('introspections').column('bulk_id').execute();
+      await db.schema
+        .createTable('bulks')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('selector', 'text', (c) => c.notNull())
+        .addColumn('total', 'integer')
+        .addColumn('next_seq', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('select_after', 'varchar(36)')
+        .addColumn('select_done', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('state', 'varchar(16)', (c) => c.notNull())
+        .addColumn('started_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('finished_at', 'varchar(32)')
+        .execute();
+      await db.schema.createIndex('bulks_started').on('bulks').columns(['started_at', 'id']).execute();
+      await db.schema
+        .createTable('bulk_names')
+        .addColumn('bulk_id', 'varchar(36)', (c) => c.notNull().references('bulks.id').onDelete('cascade'))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('ident', 'varchar(255)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('bulk_names_pk', ['bulk_id', 'seq'])
+        .execute();
+      await db.schema
+        .createTable('bulk_nodes')
+        .addColumn('bulk_id', 'varchar(36)', (c) => c.notNull().references('bulks.id').onDelete('cascade'))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('node_uuid', 'varchar(255)', (c) => c.notNull())
+        .addColumn('name', 'varchar(255)')
+        .addColumn('state', 'varchar(16)', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('boot_phase', 'varchar(32)')
+        .addColumn('started_at', 'varchar(32)')
+        .addColumn('finished_at', 'varchar(32)')
+        .addPrimaryKeyConstraint('bulk_nodes_pk', ['bulk_id', 'seq'])
+        .execute();
+      await db.schema.createIndex('bulk_nodes_node').on('bulk_nodes').columns(['bulk_id', 'node_uuid']).unique().execute();
+      await db.schema.createIndex('bulk_nodes_state').on('bulk_nodes').columns(['bulk_id', 'state', 'seq']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../common/errors';
-import { applyJsonPatch, pointerTokens, type JsonPatch, type JsonValue } from './json-patch';
+import { applyJsonPatch, pointerTokens, writableFieldOf, type JsonPatch, type JsonValue } from './json-patch';
 import { parseInput } from '../common/validation';
 import type { NodeChanges, NodeRecord } from './records';
 import type { z } from 'zod';
@@ -36,14 +36,7 @@ const READ_ONLY: Record<string, string> = {
   target_provision_state: 'use PUT /v1/nodes/<node>/states/provision',
 };
 
-const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
-
-function writableField(path: string): keyof NodeUpdate {
-  const field = pointerTokens(path)[0];
-  if (own(REMOVED, field)) return field as keyof NodeUpdate;
-  if (!own(READ_ONLY, field)) throw new InvalidInputError(`${path}: nodes have no field "${field}"`);
-  throw new InvalidInputError(`${path}: "${field}" is read-only${READ_ONLY[field] ? `; ${READ_ONLY[field]}` : ''}`);
-}
+const writableField = writableFieldOf<keyof NodeUpdate>('nodes', REMOVED, READ_ONLY);
 
 /** driver_info keys the patch sets: /driver_info/<key> targets, and the members of a whole new driver_info. */
 function givenKeys(patch: JsonPatch): Set<string> {

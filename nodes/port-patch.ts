@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { InvalidInputError } from '../common/errors';
 import { parseInput } from '../common/validation';
-import { applyJsonPatch, pointerTokens, type JsonPatch, type JsonValue } from './json-patch';
+import { applyJsonPatch, pointerTokens, writableFieldOf, type JsonPatch, type JsonValue } from './json-patch';
 import type { PortRecord } from './records';
 import { PortCreateSchema } from './schema';
 
@@ -26,14 +26,7 @@ const READ_ONLY: Record<string, string> = {
   node_uuid: 'delete the port and create it on the other node',
 };
 
-const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
-
-function writableField(path: string): keyof PortUpdate {
-  const field = pointerTokens(path)[0];
-  if (own(REMOVED, field)) return field as keyof PortUpdate;
-  if (!own(READ_ONLY, field)) throw new InvalidInputError(`${path}: ports have no field "${field}"`);
-  throw new InvalidInputError(`${path}: "${field}" is read-only here${READ_ONLY[field] ? `; ${READ_ONLY[field]}` : ''}`);
-}
+const writableField = writableFieldOf<keyof PortUpdate>('ports', REMOVED, READ_ONLY);
 
 /** The port's writable fields after the patch, validated: a 400 names the operation or field at fault. Pure. */
 export function patchPort(port: PortRecord, patch: JsonPatch): PortUpdate {

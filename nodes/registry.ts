@@ -20,7 +20,9 @@ import {
   type NodeFilter,
 } from './schema';
 import { backoff, now, uniqueViolation } from './db';
+import { BulkRecords } from './bulk-records';
 import { Discoveries } from './discovery';
+import { IntrospectionRecords } from './introspection-records';
 import { IntrospectionRuns } from './runs';
 import type { Database, NodesTable } from './tables';
 
@@ -38,10 +40,15 @@ export interface PortQuery {
 export class NodeRegistry {
   readonly runs: IntrospectionRuns;
   readonly discoveries: Discoveries;
+  /** Each node's latest introspection, for the list. */
+  readonly introspections: IntrospectionRecords;
+  readonly bulks: BulkRecords;
 
   constructor(private readonly db: Kysely<Database>) {
     this.runs = new IntrospectionRuns(db);
     this.discoveries = new Discoveries(db);
+    this.introspections = new IntrospectionRecords(db);
+    this.bulks = new BulkRecords(db, (filter) => this.listNodes(filter));
   }
 
   async close(): Promise<void> {

@@ -54,9 +54,68 @@ export interface IntrospectionRunsTable {
   opened_at: string;
 }
 
+/** Each node's latest introspection, as `GET /v1/introspection` lists it (migration 0004). */
+export interface IntrospectionsTable {
+  node_uuid: string;
+  /** starting, waiting, processing, reapplying, finished or error (ironic-inspector's states). */
+  state: string;
+  error: string | null;
+  /** The bulk run that started it, if one did. */
+  bulk_id: string | null;
+  started_at: string;
+  finished_at: string | null;
+  /** When the state last changed. */
+  updated_at: string;
+}
+
+/** A bulk introspection: what it selects and how far its selection got (migration 0004). */
+export interface BulksTable {
+  id: string;
+  /** The selector as JSON; named nodes wait in bulk_names until selected. */
+  selector: string;
+  /** The nodes it covers: counted when the selection starts, exact once it ends. */
+  total: number | null;
+  /** The seq of the next row of bulk_nodes. */
+  next_seq: number;
+  /** Selection by filters: the last node uuid looked at. */
+  select_after: string | null;
+  select_done: number;
+  /** running, finished or aborted. */
+  state: string;
+  started_at: string;
+  finished_at: string | null;
+}
+
+/** The names or uuids a bulk was given, until its selection takes them (migration 0004). */
+export interface BulkNamesTable {
+  bulk_id: string;
+  seq: number;
+  ident: string;
+}
+
+/** One node of a bulk run and its outcome, in selection order (migration 0004). */
+export interface BulkNodesTable {
+  bulk_id: string;
+  seq: number;
+  /** The node's uuid; for a name that matched no node, the name. */
+  node_uuid: string;
+  name: string | null;
+  /** pending, running, finished, failed or skipped. */
+  state: string;
+  error: string | null;
+  /** A failed node: the phase its last boot stopped after. */
+  boot_phase: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
 export interface Database {
   nodes: NodesTable;
   ports: PortsTable;
   rules: RulesTable;
   introspection_runs: IntrospectionRunsTable;
+  introspections: IntrospectionsTable;
+  bulks: BulksTable;
+  bulk_names: BulkNamesTable;
+  bulk_nodes: BulkNodesTable;
 }

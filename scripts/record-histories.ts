@@ -15,7 +15,7 @@ import { loadConfig } from '../common/config';
 import { fakeAgentPayload } from './fake-agent';
 import { connectClient } from '../common/temporal';
 import { findTool } from '../common/tools';
-import { bulkWorkflowId, introspectionWorkflowId, verificationWorkflowId, type BulkInput, type IntrospectNodeInput } from '../workflows/definitions';
+import { bulkWorkflowId, introspectionWorkflowId, verificationWorkflowId, type IntrospectNodeInput } from '../workflows/definitions';
 import { startStack, type Stack } from './stack';
 import { basicAuthorization } from '../cli/credentials';
 import { parseBootScript } from '../sim/ipxe';
@@ -64,6 +64,7 @@ async function main() {
     NODE_API_PORT: '0',
     INTROSPECTOR_ADMIN_PASSWORD: admin.password,
     RAMDISK_DIR: ramdiskDir,
+    BULK_CONTINUE_AS_NEW_AFTER: '2',
   });
   const stack: Stack = await startStack(config, { uiPort: 0, quiet: true });
   let client: Client | undefined;
@@ -186,8 +187,7 @@ async function main() {
     );
     await save('introspect-node-timeout', th.workflowId, th.firstExecutionRunId);
 
-    // d. a bulk of 3 at concurrency 2, agents played as the nodes wait
-    const bulkNodes = [await enroll(), await enroll(), await enroll()];
+    // Bulks (the recorder's bulk runs continue as new after 2 starts), agents played as the nodes wait.
     const playAgents = async (pending: Map<string, number>) => {
       for (const [uuid, i] of pending) {
         if ((await state(uuid).catch(() => undefined)) !== 'waiting') continue;
@@ -195,34 +195,42 @@ async function main() {
         pending.delete(uuid);
       }
     };
-    const { bulk_id: bulkId } = await call('POST', `${api}/v1/introspection`, { nodes: bulkNodes.map((n) => n.uuid), concurrency: 2 });
-    const pending = new Map(bulkNodes.map((n) => [n.uuid, n.i]));
-    const final = await until('bulk finished', async () => {
-      await playAgents(pending);
-      const s = await call('GET', `${api}/v1/introspection/bulk/${bulkId}`);
-      return s.state === 'running' ? undefined : s;
-    });
-    if (final.state !== 'finished' || final.finished !== 3) throw new Error(`d: ${JSON.stringify(final)}`);
-    await save('bulk-introspection-finished', bulkWorkflowId(bulkId), await runIdOf(bulkWorkflowId(bulkId)));
+    const runBulk = async (nodes: { uuid: string; i: number }[]) => {
+      const { bulk_id: id } = await call('POST', `${api}/v1/introspection`, { nodes: nodes.map((n) => n.uuid), concurrency: 2 });
+      const pending = new Map(nodes.map((n) => [n.uuid, n.i]));
+      const final = await until(`bulk ${id} finished`, async () => {
+        await playAgents(pending);
+        const s = await call('GET', `${api}/v1/introspection/bulk/${id}`);
+        return s.state === 'running' ? undefined : s;
+      });
+      if (final.state !== 'finished' || final.finished !== nodes.length) throw new Error(`bulk: ${JSON.stringify(final)}`);
+      return c.workflow.getHandle(bulkWorkflowId(id));
+    };
+
+    // d. a bulk of 2 at concurrency 2
+    const bulkNodes = [await enroll(), await enroll()];
+    const dh = await runBulk(bulkNodes);
+    await save('bulk-introspection-finished', dh.workflowId, await runIdOf(dh.workflowId));
     await save('bulk-introspection-child-finished', introspectionWorkflowId(bulkNodes[0].uuid), await runIdOf(introspectionWorkflowId(bulkNodes[0].uuid)));
 
-    // A bulk that continues as new after 2 nodes: its first run, which ends in ContinuedAsNew
-    // (started directly, as the API takes continueAsNewAfter from the configuration).
-    const canNodes = [await enroll(), await enroll(), await enroll()];
-    const canId = randomUUID();
-    const canInput: BulkInput = {
-      bulkId: canId,
-      selector: { nodes: canNodes.map((n) => n.uuid) },
-      options: { concurrency: 2, nodeTimeoutSeconds: 600, bootTimeoutSeconds: 600, bootAttempts: 2, staggerSeconds: 0, continueAsNewAfter: 2 },
-    };
-    const ch = await c.workflow.start('bulkIntrospection', { workflowId: bulkWorkflowId(canId), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [canInput] });
-    const canPending = new Map(canNodes.map((n) => [n.uuid, n.i]));
-    await until('continued bulk finished', async () => {
-      await playAgents(canPending);
-      return (await ch.describe()).status.name === 'RUNNING' ? undefined : true;
-    });
-    if ((await ch.describe()).runId === ch.firstExecutionRunId) throw new Error('bulk did not continue as new');
-    await save('bulk-introspection-continued-as-new', ch.workflowId, ch.firstExecutionRunId);
+    // A bulk of 3 that continues as new after 2 starts, its first nodes still running: the first
+    // run (ends in ContinuedAsNew) and the run it continued as (which their ends reach).
+    const ch = await runBulk([await enroll(), await enroll(), await enroll()]);
+    const runs: { runId: string; startTime: Date }[] = [];
+    for await (const e of c.workflow.list({ query: `WorkflowId = '${ch.workflowId}'` })) runs.push(e);
+    if (runs.length < 2) throw new Error('bulk did not continue as new');
+    runs.sort((x, y) => x.startTime.getTime() - y.startTime.getTime());
+    await save('bulk-introspection-continued-as-new', ch.workflowId, runs[0].runId);
+    await save('bulk-introspection-continued-run', ch.workflowId, runs[1].runId);
+
+    // A bulk of 3 aborted while 2 nodes its first run started wait for their agents: its second run
+    // cancels them (they power off) and skips the third.
+    const abortNodes = [await enroll(), await enroll(), await enroll()];
+    const { bulk_id: abortId } = await call('POST', `${api}/v1/introspection`, { nodes: abortNodes.map((n) => n.uuid), concurrency: 2 });
+    for (const n of abortNodes.slice(0, 2)) await until(`${n.uuid} booted`, async () => (/^waiting for agent, boot attempt 1/.test(await detail(n.uuid).catch(() => '')) ? true : undefined));
+    await call('POST', `${api}/v1/introspection/bulk/${abortId}/abort`);
+    await until('bulk aborted', async () => ((await call('GET', `${api}/v1/introspection/bulk/${abortId}`)).state === 'aborted' ? true : undefined));
+    await save('bulk-introspection-aborted', bulkWorkflowId(abortId), await runIdOf(bulkWorkflowId(abortId)));
   } finally {
     await client?.connection.close();
     await stack.stop();

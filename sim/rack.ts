@@ -48,6 +48,11 @@ export interface RackOptions {
    * (IPMI: chassis requests, completion code 0xC0; Redfish: HTTP 503 with Retry-After).
    */
   busy?: Record<number, number>;
+  /**
+   * Per node index: a BMC address (one of this host's: the BMC binds it) and a MAC of the node's
+   * own instead of 127.0.N.10+i and 52:54:00:N:00:i, e.g. a server a document names.
+   */
+  identity?: Record<number, { bmcAddress?: string; mac?: string }>;
   /** Extra agent flags, e.g. ['--collectors', 'default,pci-devices']. */
   agentArgs?: string[];
   /**
@@ -186,12 +191,12 @@ export class SimRack {
       name,
       dir: path.join(o.dir, name),
       bmc: redfish ? 'redfish' : 'ipmi',
-      bmcAddress: `127.0.${o.net}.${10 + i}`,
+      bmcAddress: o.identity?.[i]?.bmcAddress ?? `127.0.${o.net}.${10 + i}`,
       bmcPort: redfish ? REDFISH_PORT : root ? 623 : 6230 + i,
       username: o.username ?? 'admin',
       password: o.password ?? 'password',
       systemId: REDFISH_SYSTEM_ID,
-      mac: `52:54:00:${hex2(o.net)}:00:${hex2(i)}`,
+      mac: o.identity?.[i]?.mac ?? `52:54:00:${hex2(o.net)}:00:${hex2(i)}`,
       netns: netns ? namespaceName(o.prefix, i) : null,
       vm: !redfish && o.vms?.includes(i) ? vmIdentity(o.prefix, o.net, i) : null,
     };

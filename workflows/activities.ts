@@ -1,4 +1,4 @@
-import { ActivityCancellationType, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { bmcTaskQueue } from './definitions';
 
@@ -7,11 +7,12 @@ import { bmcTaskQueue } from './definitions';
 // classify their own failures (activities/failures.ts): what another attempt cannot fix
 // (unknown node, bad driver_info, a BMC error after the driver's own bounded retries) is not retried.
 
-/** Node registry writes: short, and retried generously (a locked database clears quickly). */
-export const registry = proxyActivities<Activities>({
+const registryOptions: ActivityOptions = {
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
-});
+};
+/** Node registry writes: short, and retried generously (a locked database clears quickly). */
+export const registry = proxyActivities<Activities>(registryOptions);
 
 const processingOptions: ActivityOptions = {
   startToCloseTimeout: '25 seconds',
@@ -22,6 +23,13 @@ const processingOptions: ActivityOptions = {
 export const processing = proxyActivities<Activities>(processingOptions);
 /** The same, but a cancelled run waits until the processing has really stopped before it powers off. */
 export const processingToTheEnd = proxyActivities<Activities>({ ...processingOptions, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED });
+
+// The same, as local activities: run by the worker that runs the workflow, within its workflow
+// task, so without a round trip through the server each (a transfer task, an activity task, a
+// workflow task). They are safe to run again: a worker lost mid-way has the workflow task, and
+// with it the step, retried elsewhere.
+export const localRegistry = proxyLocalActivities<Activities>(registryOptions);
+export const localProcessingToTheEnd = proxyLocalActivities<Activities>({ ...processingOptions, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED });
 
 /**
  * BMC calls run on their own task queue, rate-limited across all workers. They heartbeat, so a

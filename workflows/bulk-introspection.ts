@@ -2,6 +2,7 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
   patched,
@@ -10,157 +11,163 @@ import {
   sleep,
   startChild,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { countByPhase, describeFailuresByPhase, isBootPhase } from '../common/boot-phases';
 import { registry } from './activities';
 import {
-  bulkProgressQuery,
+  bulkNodeEndedSignal,
   IntrospectionBulkKey,
   IntrospectionNodeKey,
   IntrospectionNodeNameKey,
   IntrospectionStateKey,
   introspectionWorkflowId,
-  NODE_REFUSED,
   runSummary,
+  type BulkCarried,
   type BulkInput,
-  type BulkProgress,
-  type NodeOutcome,
+  type BulkPageNode,
+  type BulkResult,
+  type NodeEndState,
 } from './definitions';
 import { introspectNode } from './introspect-node';
-import { errorMessage, failureDetail, failureType } from './status';
+import { bulkIntrospectionV1, type BulkProgress, type LegacyBulkInput } from './legacy/bulk-introspection-v1';
+import { errorMessage } from './status';
 
-/** Marks bulk runs whose children are cancelled (and so power off) when the bulk run closes. */
-const CHILDREN_CANCELLED_WITH_PARENT = 'bulk-children-request-cancel';
+/** Marks the runs whose outcomes live in the registry; earlier runs replay in bulkIntrospectionV1. */
+const OUTCOMES_IN_REGISTRY = 'bulk-outcomes-in-registry';
 
-const MAX_ERROR_LENGTH = 500;
+/** How often the run looks for nodes whose runs ended without telling it (terminated runs of earlier runs of this bulk). */
+const OVERDUE_CHECK_MS = 10 * 60_000;
+/** Past its node timeout, how long a node's run may take to power off and record its end. */
+const OVERDUE_GRACE_MS = 60 * 60_000;
 
-/** The phase a failed node's last boot stopped after, which its run's failure carries; null when unknown. */
-function bootPhaseOf(err: unknown) {
-  const phase = (failureDetail(err) as { bootPhase?: unknown } | undefined)?.bootPhase;
-  return isBootPhase(phase) ? phase : null;
+export async function bulkIntrospection(input: BulkInput | LegacyBulkInput): Promise<BulkResult | BulkProgress> {
+  // A run of the earlier version that continues as new after the upgrade still carries its queue.
+  const legacy = (input.carried && 'queue' in input.carried) || !patched(OUTCOMES_IN_REGISTRY);
+  return legacy ? bulkIntrospectionV1(input as LegacyBulkInput) : introspectInBulk(input as BulkInput);
 }
 
 /**
- * Introspects many nodes as child workflows `introspection-<uuid>` with a sliding window of
- * `concurrency`. A failed node does not stop the others; a node already being introspected is
- * reported as skipped; cancelling the bulk cancels its running children (each powers its node
- * off). Continues as new every `continueAsNewAfter` nodes so history stays bounded.
+ * Introspects a bulk's selection as child workflows `introspection-<uuid>`, at most `concurrency`
+ * at a time. The selection comes a page at a time from the registry, where each node's run also
+ * records its outcome; this run keeps counters, a cursor and the nodes running, and continues
+ * as new (without waiting for them) every `continueAsNewAfter` starts or when Temporal suggests
+ * it. A node's run tells the bulk its end by signal to the bulk's workflow id, which whichever run
+ * of the bulk is current gets. A failed node does not stop the others; a node already being
+ * introspected is skipped. Cancelling the bulk cancels every node running (each powers its node
+ * off) and waits for them. Children are abandoned when a run closes: continuing as new must not
+ * touch them, so terminating the bulk leaves its running nodes to finish on their own.
  */
-export async function bulkIntrospection(input: BulkInput): Promise<BulkProgress> {
+async function introspectInBulk(input: BulkInput): Promise<BulkResult> {
   const { bulkId, options } = input;
-  let queue = input.carried?.queue;
-  const outcomes = new Map<string, NodeOutcome>((input.carried?.done ?? []).map((o) => [o.uuid, o]));
-  let total = input.carried?.total ?? 0;
-  const startedAt = input.carried?.startedAt ?? new Date().toISOString();
-  let aborted = false;
-  let finishedAt: string | null = null;
+  const c: BulkCarried = input.carried ?? { startedAt: new Date().toISOString(), afterSeq: -1, total: 0, finished: 0, failed: 0, skipped: 0, running: [] };
+  /** Node uuid → when its run started, ms. */
+  const running = new Map<string, number>(c.running.map((r) => [r.uuid, Date.parse(r.startedAt)]));
 
-  const progress = (): BulkProgress => {
-    const nodes = [...outcomes.values()];
-    const count = (state: NodeOutcome['state']) => nodes.filter((n) => n.state === state).length;
-    return {
-      bulkId,
-      state: finishedAt ? (aborted ? 'aborted' : 'finished') : 'running',
-      total,
-      pending: queue?.length ?? 0,
-      running: count('running'),
-      finished: count('finished'),
-      failed: count('failed'),
-      skipped: count('skipped'),
-      startedAt,
-      finishedAt,
-      nodes,
-      failuresByPhase: countByPhase(nodes.filter((n) => n.state === 'failed').map((n) => n.bootPhase)),
-    };
-  };
   const report = () => {
-    const p = progress();
+    const done = c.finished + c.failed + c.skipped;
     setCurrentDetails(
-      `**${p.state}**: ${p.finished + p.failed + p.skipped}/${p.total} done — ` +
-        `${p.running} running, ${p.finished} finished, ${p.failed} failed, ${p.skipped} skipped, ${p.pending} pending` +
-        (p.failed ? `\n\nfailed: ${describeFailuresByPhase(p.failuresByPhase!)}` : ''),
+      `**running**: ${done}/${c.total} done — ${running.size} running, ${c.finished} finished, ${c.failed} failed, ` +
+        `${c.skipped} skipped, ${Math.max(0, c.total - done - running.size)} pending`,
     );
   };
-  setHandler(bulkProgressQuery, progress);
+  const ended = (nodeUuid: string, state: NodeEndState) => {
+    if (!running.delete(nodeUuid)) return false; // reported already (by its signal, or its result)
+    c[state]++;
+    report();
+    return true;
+  };
+  /** A node whose end this run records itself: its own run never did (or never started). The count stands if the record fails. */
+  const endedWithout = async (nodeUuid: string, state: NodeEndState, error: string | null) => {
+    if (ended(nodeUuid, state)) await registry.recordBulkNode(bulkId, nodeUuid, { state, error }).catch(() => undefined);
+  };
+  setHandler(bulkNodeEndedSignal, ({ nodeUuid, state }) => void ended(nodeUuid, state));
   upsertSearchAttributes([{ key: IntrospectionBulkKey, value: bulkId }]);
-
-  if (!queue) {
-    const selection = await registry.selectNodes(input.selector);
-    queue = selection.nodes;
-    const skip = (uuid: string, name: string | null, error: string) =>
-      outcomes.set(uuid, { uuid, name, state: 'skipped', error, startedAt: null, finishedAt: null });
-    selection.missing.forEach((ident) => skip(ident, null, 'no such node'));
-    selection.refused.forEach((n) => skip(n.uuid, n.name, n.reason));
-    total = queue.length + selection.missing.length + selection.refused.length;
-  }
   report();
 
-  const settle = (outcome: NodeOutcome, state: NodeOutcome['state'], error: string | null) => {
-    outcome.state = state;
-    outcome.error = error && error.slice(0, MAX_ERROR_LENGTH);
-    outcome.finishedAt = new Date().toISOString();
-    report();
-  };
-
-  const launch = async (node: { uuid: string; name: string | null }) => {
-    const outcome: NodeOutcome = { ...node, state: 'running', error: null, startedAt: new Date().toISOString(), finishedAt: null };
-    outcomes.set(node.uuid, outcome);
+  const launch = async (node: BulkPageNode) => {
+    running.set(node.uuid, Date.now());
     report();
     try {
-      const child = await startChild(introspectNode, {
-        workflowId: introspectionWorkflowId(node.uuid),
-        staticSummary: runSummary('introspect', { ...node, rack: input.selector.rack }, bulkId),
-        // A bulk run that is terminated or fails still gets its running nodes powered off.
-        ...(patched(CHILDREN_CANCELLED_WITH_PARENT) ? { parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL } : {}),
-        args: [{ nodeUuid: node.uuid, timeoutSeconds: options.nodeTimeoutSeconds, bootTimeoutSeconds: options.bootTimeoutSeconds, bootAttempts: options.bootAttempts }],
-        typedSearchAttributes: [
-          { key: IntrospectionNodeKey, value: node.uuid },
-          { key: IntrospectionStateKey, value: 'starting' },
-          { key: IntrospectionBulkKey, value: bulkId },
-          ...(node.name ? [{ key: IntrospectionNodeNameKey, value: node.name }] : []),
-        ],
-      });
-      child.result().then(
-        () => settle(outcome, 'finished', null),
-        (err) => {
-          // A node provided or put in maintenance while it queued is skipped, never rebooted.
-          if (failureType(err) === NODE_REFUSED) return settle(outcome, 'skipped', errorMessage(err));
-          outcome.bootPhase = bootPhaseOf(err);
-          settle(outcome, 'failed', errorMessage(err));
-        },
+      // Out of this run's cancellation: cancelling the bulk cancels every node's run alike, whichever run started it.
+      const child = await CancellationScope.nonCancellable(() =>
+        startChild(introspectNode, {
+          workflowId: introspectionWorkflowId(node.uuid),
+          staticSummary: runSummary('introspect', { ...node, rack: input.selector.rack }, bulkId),
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          args: [{ nodeUuid: node.uuid, timeoutSeconds: options.nodeTimeoutSeconds, bootTimeoutSeconds: options.bootTimeoutSeconds, bootAttempts: options.bootAttempts, bulkId }],
+          typedSearchAttributes: [
+            { key: IntrospectionNodeKey, value: node.uuid },
+            { key: IntrospectionStateKey, value: 'starting' },
+            { key: IntrospectionBulkKey, value: bulkId },
+            ...(node.name ? [{ key: IntrospectionNodeNameKey, value: node.name }] : []),
+          ],
+        }),
+      );
+      // Its signal normally tells first; a run that was terminated never sends one.
+      void child.result().then(
+        () => endedWithout(node.uuid, 'finished', null),
+        (err) => endedWithout(node.uuid, 'failed', `its run ended without reporting: ${errorMessage(err)}`),
       );
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) settle(outcome, 'skipped', 'already being introspected');
-      else settle(outcome, 'failed', errorMessage(err));
+      if (err instanceof WorkflowExecutionAlreadyStartedError) await endedWithout(node.uuid, 'skipped', 'already being introspected');
+      else await endedWithout(node.uuid, 'failed', errorMessage(err));
     }
   };
 
-  const running = () => [...outcomes.values()].filter((o) => o.state === 'running').length;
-  let startedThisRun = 0;
-  const pending = queue;
-  try {
-    while (pending.length && startedThisRun < options.continueAsNewAfter) {
-      await condition(() => running() < options.concurrency);
-      await launch(pending.shift()!);
-      startedThisRun++;
-      if (pending.length && options.staggerSeconds > 0) await sleep(options.staggerSeconds * 1000);
+  // The runs of nodes started by earlier runs of this bulk are not its children: one terminated
+  // never reports, and would hold its place in the window for ever.
+  void CancellationScope.nonCancellable(async () => {
+    for (;;) {
+      await sleep(OVERDUE_CHECK_MS);
+      const overdue = Date.now() - options.nodeTimeoutSeconds * 1000 - OVERDUE_GRACE_MS;
+      for (const [uuid, since] of running) {
+        if (since < overdue) await endedWithout(uuid, 'failed', `its run did not report its end within ${options.nodeTimeoutSeconds} s + 1 h; see workflow ${introspectionWorkflowId(uuid)}`);
+      }
     }
-    await condition(() => running() === 0);
+  });
+
+  let aborted = false;
+  let page: BulkPageNode[] = [];
+  let more = true;
+  let startedThisRun = 0;
+  try {
+    for (;;) {
+      if (!page.length) {
+        if (!more) break;
+        ({ nodes: page, total: c.total, more } = await registry.nextBulkPage(bulkId, c.afterSeq));
+        report();
+        continue;
+      }
+      if (!page[0].skipped) await condition(() => running.size < options.concurrency);
+      // Every free place at once (one at a time when staggered): their starts go out together.
+      const starting: Promise<void>[] = [];
+      while (page.length && (page[0].skipped || running.size < options.concurrency) && !(options.staggerSeconds > 0 && starting.length)) {
+        const node = page.shift()!;
+        c.afterSeq = node.seq;
+        if (node.skipped) c.skipped++;
+        else starting.push(launch(node));
+      }
+      await Promise.all(starting);
+      startedThisRun += starting.length;
+      if (starting.length && options.staggerSeconds > 0) await sleep(options.staggerSeconds * 1000);
+      const toDo = page.length > 0 || more;
+      if (toDo && (startedThisRun >= options.continueAsNewAfter || workflowInfo().continueAsNewSuggested)) {
+        await continueAsNew<typeof bulkIntrospection>({ ...input, carried: { ...c, running: [...running].map(([uuid, at]) => ({ uuid, startedAt: new Date(at).toISOString() })) } });
+      }
+    }
+    await condition(() => running.size === 0);
   } catch (err) {
     if (!isCancellation(err)) throw err;
-    // Cancelling this scope also asked every running child to cancel: wait for them to power off.
     aborted = true;
-    await CancellationScope.nonCancellable(() => condition(() => running() === 0));
-    for (const node of pending.splice(0)) {
-      outcomes.set(node.uuid, { ...node, state: 'skipped', error: 'bulk introspection aborted', startedAt: null, finishedAt: null });
-    }
+    await CancellationScope.nonCancellable(async () => {
+      await Promise.all([...running.keys()].map((uuid) => getExternalWorkflowHandle(introspectionWorkflowId(uuid)).cancel().catch(() => undefined)));
+      await condition(() => running.size === 0);
+    });
   }
 
-  if (!aborted && pending.length) {
-    await continueAsNew<typeof bulkIntrospection>({ ...input, carried: { startedAt, queue: pending, done: [...outcomes.values()], total } });
-  }
-  finishedAt = new Date().toISOString();
-  report();
-  return progress();
+  await CancellationScope.nonCancellable(() => registry.finishBulk(bulkId, aborted));
+  const finishedAt = new Date().toISOString();
+  const skipped = aborted ? c.total - c.finished - c.failed : c.skipped;
+  return { bulkId, state: aborted ? 'aborted' : 'finished', total: c.total, pending: 0, running: 0, finished: c.finished, failed: c.failed, skipped, startedAt: c.startedAt, finishedAt };
 }

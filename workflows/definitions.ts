@@ -1,7 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BulkCounts } from '../common/api-types';
-import type { BootPhase, BootPhaseTimes, FailuresByPhase, ReportedPhase } from '../common/boot-phases';
+import type { BootPhaseTimes, ReportedPhase } from '../common/boot-phases';
 
 // Shared by the workflows and their callers (api/): names only, no workflow logic.
 
@@ -30,6 +30,10 @@ export interface IntrospectNodeInput {
   bootTimeoutSeconds: number;
   /** Boots tried before giving up (PXE/DHCP saturate in bulk; a second boot often works). */
   bootAttempts: number;
+  /** The bulk run that started it: its outcome goes to that bulk's rows, and its end to that bulk. */
+  bulkId?: string;
+  /** false: no BMC command at all, the run waits for the agent of a server booted by someone else (ironic-inspector's manage_boot). */
+  manageBoot?: boolean;
 }
 
 /** A server discovery just enrolled, and the agent post (already stored) that made it known. */
@@ -54,7 +58,7 @@ export function runSummary(
 /** A bulk run's summary: what it selected. */
 export function bulkSummary(selector: BulkSelector): string {
   const parts = [
-    selector.nodes ? `${selector.nodes.length} named node(s)` : null,
+    selector.named ? `${selector.named} named node(s)` : null,
     selector.allManageable ? 'all manageable nodes' : null,
     selector.rack ? `rack ${selector.rack}` : null,
     selector.resourceClass ? `resource class ${selector.resourceClass}` : null,
@@ -89,8 +93,8 @@ export const SEARCH_ATTRIBUTE_KEYS = [IntrospectionStateKey, IntrospectionNodeKe
 // Bulk introspection
 
 export interface BulkSelector {
-  /** Node names or uuids. */
-  nodes?: string[];
+  /** How many node names or uuids the request gave: the registry keeps them, never the workflow input. */
+  named?: number;
   allManageable?: boolean;
   rack?: string;
   resourceClass?: string;
@@ -108,37 +112,51 @@ export interface BulkOptions {
   continueAsNewAfter: number;
 }
 
-export type NodeOutcomeState = 'pending' | 'running' | 'finished' | 'failed' | 'skipped';
+export const NODE_OUTCOME_STATES = ['pending', 'running', 'finished', 'failed', 'skipped'] as const;
+export type NodeOutcomeState = (typeof NODE_OUTCOME_STATES)[number];
+export type NodeEndState = Exclude<NodeOutcomeState, 'pending' | 'running'>;
 
-export interface NodeOutcome {
+/** A node of a bulk's selection: one to start, or one the selection skipped (its reason is in the registry). */
+export interface BulkPageNode {
+  seq: number;
   uuid: string;
   name: string | null;
-  state: NodeOutcomeState;
-  error: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** A failed node: the furthest phase its last boot reached (absent in runs recorded before phases were). */
-  bootPhase?: BootPhase | null;
+  skipped: boolean;
 }
 
-export interface BulkProgress extends BulkCounts {
-  bulkId: string;
-  state: 'running' | 'finished' | 'aborted';
+/** The next nodes of a bulk's selection, in order; `more`: there may be further ones. */
+export interface BulkPage {
+  nodes: BulkPageNode[];
+  total: number;
+  more: boolean;
+}
+
+/** What a bulk run hands the next through continue-as-new: counters, a cursor and the (at most `concurrency`) nodes running. */
+export interface BulkCarried {
   startedAt: string;
-  finishedAt: string | null;
-  /** Nodes that have started (pending ones are counted only). */
-  nodes: NodeOutcome[];
-  /** The failed nodes counted by the phase their last boot stopped after (absent in results from before phases were). */
-  failuresByPhase?: FailuresByPhase;
+  /** The seq of the last node of the selection passed: started, or counted as skipped. */
+  afterSeq: number;
+  total: number;
+  finished: number;
+  failed: number;
+  skipped: number;
+  running: { uuid: string; startedAt: string }[];
 }
 
 export interface BulkInput {
   bulkId: string;
   selector: BulkSelector;
   options: BulkOptions;
-  /** Set when a run continues as new: what the earlier runs left to do and what they did. */
-  carried?: { startedAt: string; queue: { uuid: string; name: string | null }[]; done: NodeOutcome[]; total: number };
+  carried?: BulkCarried;
 }
 
-export const bulkProgressQuery = defineQuery<BulkProgress>('progress');
+export interface BulkResult extends BulkCounts {
+  bulkId: string;
+  state: 'finished' | 'aborted';
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** A node's run tells its bulk that it ended; sent by workflow id, so whichever run of the bulk is current gets it. */
+export const bulkNodeEndedSignal = defineSignal<[{ nodeUuid: string; state: NodeEndState }]>('bulkNodeEnded');
 export const bulkWorkflowId = (id: string) => `bulk-${id}`;

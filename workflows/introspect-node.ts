@@ -7,32 +7,44 @@ import {
   patched,
 } from '@temporalio/workflow';
 import { describeStop, lastPhase } from '../common/boot-phases';
-import { bmcActivities, processingToTheEnd, registry } from './activities';
+import { bmcActivities, localProcessingToTheEnd, localRegistry } from './activities';
 import { NODE_REFUSED, type IntrospectionState, type IntrospectionStatus, type IntrospectNodeInput } from './definitions';
 import { introspectNodeV1 } from './legacy/introspect-node-v1';
+import { introspectNodeV2 } from './legacy/introspect-node-v2';
 import { acceptAgentData } from './agent-data';
 import { acceptBootPhases, reachPhase, waitingDetail } from './boot-phases';
+import { reportToBulk } from './bulk-report';
 import { countEnd, countStart } from './run-metrics';
-import { errorMessage, failureType, newStatus, publishState } from './status';
+import { errorMessage, failureType, newStatus, stateChanges } from './status';
 
-/** Marks runs started by this version; earlier runs replay in introspectNodeV1. */
+/** Marks runs started since PXE is armed before every boot; earlier runs replay in introspectNodeV1. */
 const PXE_EVERY_BOOT = 'introspect-node-v2-pxe-every-boot';
+/** Marks runs whose registry and processing steps are local activities; earlier runs replay in introspectNodeV2. */
+const LOCAL_STEPS = 'introspect-node-v3-local-steps';
 
 /**
  * Introspects one node: check it may be → for each boot attempt: wait for the agent from
  * before the power-on, arm PXE and power on (confirmed), follow how far the boot gets (see
  * common/boot-phases.ts) → process → power off → finished. A boot that times out names the
- * phase it stopped after and what that usually means.
+ * phase it stopped after and what that usually means. With `manageBoot: false` it sends no BMC
+ * command at all: it waits for an agent of a server booted by someone else.
  * Any failure, timeout or abort still powers the node off (as the last BMC command) and leaves a
  * clear error naming the step; a node that may not be introspected is never touched.
+ * The registry and processing steps run in the worker's own process (local activities: no round
+ * trip through Temporal each, and safe to run again after a crash); BMC commands run on their
+ * rate-limited task queue.
  */
 export async function introspectNode(input: IntrospectNodeInput): Promise<IntrospectionStatus> {
   if (!patched(PXE_EVERY_BOOT)) return introspectNodeV1(input);
-  const { nodeUuid } = input;
+  if (!patched(LOCAL_STEPS)) return introspectNodeV2(input);
+  const { nodeUuid, bulkId } = input;
+  const manageBoot = input.manageBoot !== false;
   const bmc = bmcActivities(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED);
-  const status = newStatus('starting', 'starting', input.bootAttempts);
+  const inBulk = bulkId ? ([{ bulkId }] as const) : ([] as const);
+  const status = newStatus('starting', 'starting', manageBoot ? input.bootAttempts : 0);
 
-  const setState = (state: IntrospectionState, detail: string) => publishState(status, nodeUuid, state, detail);
+  // The run was started with IntrospectionState = starting.
+  const setState = stateChanges(status, 'starting');
   /** One step of the run, shown while it runs and named in its error. */
   const step = async <T>(state: IntrospectionState, detail: string, run: () => Promise<T>): Promise<T> => {
     setState(state, detail);
@@ -43,15 +55,24 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
       throw ApplicationFailure.nonRetryable(`${detail}: ${errorMessage(err)}`, failureType(err));
     }
   };
+  const powerOff = async () => {
+    if (manageBoot) await bmc.powerOffNode(nodeUuid);
+  };
 
   const dataObject = acceptAgentData(status);
   acceptBootPhases(status);
   countStart();
 
   try {
-    await step('starting', 'checking the node may be introspected and marking it inspecting', () => registry.markInspecting(nodeUuid));
+    await step('starting', 'checking the node may be introspected and marking it inspecting', () => localRegistry.markInspecting(nodeUuid, ...inBulk));
     const deadline = Date.now() + input.timeoutSeconds * 1000;
-    for (status.bootAttempt = 1; ; status.bootAttempt++) {
+    if (!manageBoot) {
+      setState('waiting', 'waiting for agent of a server booted by someone else (manage_boot false)');
+      if (!(await condition(() => dataObject() !== undefined, input.timeoutSeconds * 1000))) {
+        throw ApplicationFailure.nonRetryable(`timeout: no agent called back within ${input.timeoutSeconds} s (the boot is not managed)`, 'IntrospectionTimeout');
+      }
+    }
+    for (status.bootAttempt = 1; manageBoot; status.bootAttempt++) {
       const attempt = `boot attempt ${status.bootAttempt}/${input.bootAttempts}`;
       status.bootPhases = {};
       // Waiting before the power-on: a ramdisk quicker than the BMC's answer finds its run ready.
@@ -69,15 +90,16 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
         );
       }
     }
-    await step('processing', 'running processing hooks and rules', () => processingToTheEnd.processData(nodeUuid, dataObject()));
+    await step('processing', 'running processing hooks and rules', () => localProcessingToTheEnd.processData(nodeUuid, dataObject()));
     // Past processing the run finishes whatever comes: an abort now would only misreport it.
     await CancellationScope.nonCancellable(async () => {
-      await step('processing', 'powering off', () => bmc.powerOffNode(nodeUuid));
-      await step('processing', 'recording the outcome', () => registry.markInspectionDone(nodeUuid, null));
+      await step('processing', 'powering off', powerOff);
+      await step('processing', 'recording the outcome', () => localRegistry.markInspectionDone(nodeUuid, null, ...inBulk));
     });
     status.finishedAt = new Date().toISOString();
     setState('finished', 'finished');
     countEnd(status, 'finished', 'none');
+    await reportToBulk(input, 'finished');
     return status;
   } catch (err) {
     status.error = errorMessage(err);
@@ -85,20 +107,22 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
       status.finishedAt = new Date().toISOString();
       setState('error', status.error);
       countEnd(status, 'refused', NODE_REFUSED);
+      await reportToBulk(input, 'skipped');
       throw ApplicationFailure.nonRetryable(status.error, NODE_REFUSED);
     }
     await CancellationScope.nonCancellable(async () => {
-      setState(isCancellation(err) ? 'aborting' : 'error', `powering off after: ${status.error}`);
+      setState(isCancellation(err) ? 'aborting' : 'error', manageBoot ? `powering off after: ${status.error}` : `ending after: ${status.error}`);
       try {
-        await bmc.powerOffNode(nodeUuid);
+        await powerOff();
       } catch (powerErr) {
         status.error = `${status.error}; powering off failed too: ${errorMessage(powerErr)}`;
       }
-      await registry.markInspectionDone(nodeUuid, status.error);
+      await localRegistry.markInspectionDone(nodeUuid, status.error, ...(bulkId ? [{ bulkId, bootPhase: lastPhase(status.bootPhases) }] : []));
     });
     status.finishedAt = new Date().toISOString();
     setState('error', status.error!);
     countEnd(status, 'failed', isCancellation(err) ? 'Aborted' : (failureType(err) ?? 'Error'));
+    await reportToBulk(input, 'failed');
     // The phase travels with the failure: a bulk run groups its failed nodes by it.
     throw ApplicationFailure.create({
       message: status.error!,

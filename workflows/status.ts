@@ -15,6 +15,22 @@ export function publishState(status: IntrospectionStatus, nodeUuid: string, stat
   showDetail(status, detail);
 }
 
+/**
+ * What a run calls to change its state: shown at once (status query, the UI's current details),
+ * and upserted as the IntrospectionState search attribute only when it differs from the last
+ * one set, `initial` being the one the run was started with (each upsert is a history event and a
+ * visibility write).
+ */
+export function stateChanges(status: IntrospectionStatus, initial: IntrospectionState): (state: IntrospectionState, detail: string) => void {
+  let searchable = initial;
+  return (state, detail) => {
+    status.state = state;
+    if (state !== searchable) upsertSearchAttributes([{ key: IntrospectionStateKey, value: state }]);
+    searchable = state;
+    showDetail(status, detail);
+  };
+}
+
 /** Changes what the run says it is doing without changing its state (so without a command in its history). */
 export function showDetail(status: IntrospectionStatus, detail: string): void {
   status.detail = detail;

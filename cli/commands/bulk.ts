@@ -32,6 +32,10 @@ export interface BulkStatus extends ProgressCounts {
 }
 
 export const BULK_POLL_MS = 1000;
+/** The nodes a summary lists (the counts cover them all): one page, whatever the size of the run. */
+export const SUMMARY_NODES = 50;
+/** What a poll asks for: the counts and the first failed and skipped nodes, for the summary at the end. */
+const WATCH_QUERY = { state: 'failed,skipped', limit: SUMMARY_NODES };
 export const TERMINAL_STATES = new Set(['finished', 'aborted', 'error']);
 const FAILED_NODE_STATES = new Set(['error', 'failed']);
 
@@ -100,13 +104,16 @@ export function renderBulkSummary(b: BulkStatus, now: number, opts: { running?: 
   }
   let text = lines.join('\n') + '\n';
 
-  const section = (title: string, headers: string[], rows: unknown[][]) => {
-    if (rows.length > 0) text += `\n${title} (${rows.length}):\n${renderTable(headers, rows)}`;
+  /** `count`: how many there are, of which the server sent `rows` (a page). */
+  const section = (title: string, headers: string[], rows: unknown[][], count = rows.length) => {
+    const shown = rows.length < count ? `; the first ${rows.length}` : '';
+    if (rows.length > 0) text += `\n${title} (${count}${shown}):\n${renderTable(headers, rows)}`;
   };
   section(
     'Failed',
     ['name', 'uuid', 'error'],
     failedNodes(b).map((n) => [n.name, n.uuid, n.error ?? n.detail]),
+    Math.max(c.failed, failedNodes(b).length),
   );
   section(
     'Failed by boot phase',
@@ -119,14 +126,15 @@ export function renderBulkSummary(b: BulkStatus, now: number, opts: { running?: 
     'Skipped',
     ['name', 'uuid', 'reason'],
     skippedNodes(b).map((n) => [n.name, n.uuid, n.error ?? n.detail]),
+    Math.max(c.skipped, skippedNodes(b).length),
   );
   if (opts.running) {
+    const running = (b.nodes ?? []).filter((n) => !['pending', 'finished', 'skipped'].includes(n.state) && !FAILED_NODE_STATES.has(n.state));
     section(
       'Running',
       ['name', 'uuid', 'state', 'detail', 'elapsed'],
-      (b.nodes ?? [])
-        .filter((n) => !['pending', 'finished', 'skipped'].includes(n.state) && !FAILED_NODE_STATES.has(n.state))
-        .map((n) => [n.name, n.uuid, n.state, n.detail && humanizeDetail(n.detail, now), formatElapsed(n.started_at, n.finished_at, now)]),
+      running.map((n) => [n.name, n.uuid, n.state, n.detail && humanizeDetail(n.detail, now), formatElapsed(n.started_at, n.finished_at, now)]),
+      Math.max(c.running, running.length),
     );
   }
   return text;
@@ -190,7 +198,7 @@ async function startBulk(ctx: Context, idents: string[], opts: StartOptions): Pr
   await watchBulk(ctx, id);
 }
 
-/** Polls the run every second with a progress display until it ends or Ctrl-C, then sums up. */
+/** Polls the run every second (one call: counts and a page of failures) with a progress display until it ends or Ctrl-C, then sums up. */
 async function watchBulk(ctx: Context, id: string): Promise<void> {
   const { io } = ctx;
   const localStart = io.now();
@@ -204,7 +212,7 @@ async function watchBulk(ctx: Context, id: string): Promise<void> {
     interrupted = await ctx.interruptible(async (signal) => {
       for (;;) {
         try {
-          last = await ctx.inspector.get<BulkStatus>(`/v1/introspection/bulk/${seg(id)}`, { signal });
+          last = await ctx.inspector.get<BulkStatus>(`/v1/introspection/bulk/${seg(id)}`, { signal, query: WATCH_QUERY });
           errors.ok();
           display.update(countsOf(last));
           if (TERMINAL_STATES.has(last.state)) return;
@@ -232,8 +240,16 @@ async function watchBulk(ctx: Context, id: string): Promise<void> {
   ctx.exitCode = Math.max(ctx.exitCode, bulkExitCode(final));
 }
 
-async function bulkStatus(ctx: Context, id: string): Promise<void> {
-  const b = await ctx.inspector.get<BulkStatus>(`/v1/introspection/bulk/${seg(id)}`);
+async function bulkStatus(ctx: Context, id: string, opts: { all?: boolean }): Promise<void> {
+  // The summary lists failed, skipped and running nodes; --all (with --json) every node, a page at a time.
+  const query = { state: opts.all ? undefined : 'failed,skipped,running', limit: opts.all ? undefined : SUMMARY_NODES * 2 };
+  const b = await ctx.inspector.get<BulkStatus>(`/v1/introspection/bulk/${seg(id)}`, { query });
+  if (opts.all) {
+    for (let page = b.nodes ?? []; page.length > 0; ) {
+      page = (await ctx.inspector.get<BulkStatus>(`/v1/introspection/bulk/${seg(id)}`, { query: { marker: page.at(-1)!.uuid } })).nodes ?? [];
+      b.nodes = [...(b.nodes ?? []), ...page];
+    }
+  }
   if (ctx.json) return ctx.printJson(b);
   ctx.out(renderBulkSummary(b, ctx.io.now(), { running: !TERMINAL_STATES.has(b.state) }));
 }
@@ -253,8 +269,8 @@ interface BulkListEntry {
   started_at?: string | null;
 }
 
-async function bulkList(ctx: Context): Promise<void> {
-  const body = await ctx.inspector.get<{ bulks: BulkListEntry[] }>('/v1/introspection/bulk');
+async function bulkList(ctx: Context, opts: { limit?: number; marker?: string }): Promise<void> {
+  const body = await ctx.inspector.get<{ bulks: BulkListEntry[] }>('/v1/introspection/bulk', { query: { limit: opts.limit, marker: opts.marker } });
   if (ctx.json) return ctx.printJson(body);
   ctx.out(
     renderTable(
@@ -292,7 +308,8 @@ export function registerBulkCommands(introspection: Command, ctx: Context): void
     .command('status')
     .description('show the state, counts, failures and skipped nodes of a bulk introspection')
     .argument('<id>', 'bulk id')
-    .action((id: string) => bulkStatus(ctx, id));
+    .option('--all', `every node (pages of 1000), not only the first ${SUMMARY_NODES * 2} failed, skipped or running`)
+    .action((id: string, opts: { all?: boolean }) => bulkStatus(ctx, id, opts));
 
   bulk
     .command('abort')
@@ -302,6 +319,8 @@ export function registerBulkCommands(introspection: Command, ctx: Context): void
 
   bulk
     .command('list')
-    .description('list bulk introspections')
-    .action(() => bulkList(ctx));
+    .description('list bulk introspections, newest first')
+    .option('--limit <n>', 'at most this many', positiveInt)
+    .option('--marker <id>', 'the page after this bulk (the last id of the previous page)')
+    .action((opts: { limit?: number; marker?: string }) => bulkList(ctx, opts));
 }

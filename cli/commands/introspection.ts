@@ -118,8 +118,16 @@ async function status(ctx: Context, ident: string): Promise<void> {
   ctx.out(renderFields(statusFields(s, ctx.io.now())));
 }
 
-async function list(ctx: Context, opts: { limit?: number; bulk?: string }): Promise<void> {
-  const body = await ctx.inspector.get<{ introspection: StatusBody[] }>('/v1/introspection', { query: { limit: opts.limit, bulk: opts.bulk } });
+interface ListOptions {
+  limit?: number;
+  marker?: string;
+  state?: string;
+  bulk?: string;
+}
+
+async function list(ctx: Context, opts: ListOptions): Promise<void> {
+  const query = { limit: opts.limit, marker: opts.marker, state: opts.state, bulk: opts.bulk };
+  const body = await ctx.inspector.get<{ introspection: StatusBody[] }>('/v1/introspection', { query });
   if (ctx.json) return ctx.printJson(body);
   const now = ctx.io.now();
   ctx.out(
@@ -182,10 +190,12 @@ export function registerIntrospectionCommands(program: Command, ctx: Context): C
 
   intro
     .command('list')
-    .description('list recent introspections')
-    .option('--limit <n>', 'at most this many', positiveInt)
+    .description("each node's latest introspection, newest first")
+    .option('--limit <n>', 'at most this many (the server allows up to 1000, its default)', positiveInt)
+    .option('--marker <uuid>', 'the page after this node (the last uuid of the previous page)')
+    .option('--state <states>', 'only these states, comma-separated (e.g. waiting,processing)')
     .option('--bulk <id>', 'only the nodes of this bulk run')
-    .action((opts: { limit?: number; bulk?: string }) => list(ctx, opts));
+    .action((opts: ListOptions) => list(ctx, opts));
 
   intro
     .command('abort')

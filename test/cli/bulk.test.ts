@@ -79,7 +79,9 @@ test('counts advance, the run ends with 2 failures: one line per change, summary
     boot_attempts: 3,
     stagger: 0.5,
   });
+  // One call a tick, whatever the size of the run: the counts and a page of the failed and skipped nodes.
   expect(api.calls(`GET /v1/introspection/bulk/${ID}`)).toHaveLength(5);
+  expect(new Set(api.calls(`GET /v1/introspection/bulk/${ID}`).map((c) => JSON.stringify(c.query)))).toEqual(new Set([JSON.stringify({ state: 'failed,skipped', limit: '50' })]));
   expect(h.sleeps).toEqual([1000, 1000, 1000, 1000]);
 
   const out = h.stdout.text;
@@ -292,6 +294,26 @@ test('bulk status: the failures grouped by the boot phase they stopped after (mo
   expect(section[3]).toMatch(/^1\s+ramdisk fetched\s+ramdisk fetched but no agent: read the console log/);
 });
 
+test('bulk status of a large run: the counts cover every node, the sections the page the server sent; --all pages through every node', async () => {
+  const failures = Array.from({ length: 3 }, (_, i) => node(i + 1, 'failed', BMC_ERR));
+  api = await bulkApi([snap('finished', { total: 5000, finished: 4880, failed: 120 }, failures)], {
+    'GET /v1/introspection/bulk/:id': (req) => {
+      if (req.query.marker === undefined) return { body: snap('finished', { total: 5000, finished: 4880, failed: 120 }, failures) };
+      return { body: snap('finished', { total: 5000, finished: 4880, failed: 120 }, req.query.marker === failures[2].uuid ? [node(4, 'finished')] : []) };
+    },
+  });
+  const h = harness({ api });
+  expect(await h.run('introspection', 'bulk', 'status', ID)).toBe(0);
+  expect(api.calls(`GET /v1/introspection/bulk/${ID}`)[0].query).toEqual({ state: 'failed,skipped,running', limit: '100' });
+  expect(h.stdout.text).toContain('5000 nodes: 4880 finished, 120 failed');
+  expect(h.stdout.text).toContain('Failed (120; the first 3):');
+
+  const all = harness({ api });
+  expect(await all.run('--json', 'introspection', 'bulk', 'status', ID, '--all')).toBe(0);
+  expect(api.calls(`GET /v1/introspection/bulk/${ID}`).slice(1).map((c) => c.query)).toEqual([{}, { marker: failures[2].uuid }, { marker: node(4, 'finished').uuid }]);
+  expect(JSON.parse(all.stdout.text).nodes.map((n: BulkNode) => n.uuid)).toEqual([...failures, node(4, 'finished')].map((n) => n.uuid));
+});
+
 test('bulk abort and bulk list', async () => {
   api = await fakeApi({
     'POST /v1/introspection/bulk/:id/abort': () => ({ status: 202 }),
@@ -315,6 +337,10 @@ test('bulk abort and bulk list', async () => {
   expect(lines[0]).toMatch(/^BULK ID\s+STATE\s+TOTAL\s+FINISHED\s+FAILED\s+STARTED AT$/);
   expect(lines[1]).toMatch(new RegExp(`^${ID}\\s+running\\s+40\\s+12\\s+1\\s+2025-03-01T10:00:00.000Z$`));
   expect(lines).toHaveLength(3);
+
+  const p = harness({ api });
+  expect(await p.run('introspection', 'bulk', 'list', '--limit', '1', '--marker', 'bulk-0002')).toBe(0);
+  expect(api.calls('GET /v1/introspection/bulk').at(-1)?.query).toEqual({ limit: '1', marker: 'bulk-0002' });
 
   const j = harness({ api });
   expect(await j.run('introspection', 'bulk', 'list', '--json')).toBe(0);

@@ -167,6 +167,10 @@ test('list', async () => {
   const lines = h.stdout.text.trimEnd().split('\n');
   expect(lines[0]).toMatch(/^UUID\s+STATE\s+ERROR\s+STARTED AT\s+ELAPSED$/);
   expect(lines[2]).toMatch(new RegExp(`^${U2}\\s+error\\s+BMC refused the password\\s+2025-03-01T10:00:00.000Z\\s+5m00s$`));
+
+  const next = harness({ api });
+  expect(await next.run('introspection', 'list', '--marker', U2, '--state', 'waiting,processing')).toBe(0);
+  expect(api.requests[1].query).toEqual({ marker: U2, state: 'waiting,processing' });
 });
 
 test('abort and reprocess', async () => {

@@ -68,6 +68,20 @@ test('bad selectors are rejected naming the field', async () => {
   expect(bad.status).toBe(400);
   expect(bad.body.error.message).toMatch(/concurrency/);
   expect((await http('GET', `${stack.inspectorUrl}/v1/introspection/bulk/no-such-bulk`)).status).toBe(404);
+  // Paging and filters are checked, each bad one named.
+  for (const [query, message] of [
+    ['limit=1001', /^limit: /],
+    ['limit=-1', /^limit: /],
+    ['marker=rack1', /^marker: must be a node uuid/],
+    ['state=waiting,bogus', /^state\.1: /],
+    ['colour=red', /colour/],
+  ] as const) {
+    const res = await http('GET', `${stack.inspectorUrl}/v1/introspection?${query}`);
+    expect([res.status, res.body.error.message]).toEqual([400, expect.stringMatching(message)]);
+  }
+  const unknownMarker = await http('GET', `${stack.inspectorUrl}/v1/introspection?marker=00000000-0000-4000-8000-000000000000`);
+  expect([unknownMarker.status, unknownMarker.body.error.message]).toEqual([404, 'Node not found for marker: 00000000-0000-4000-8000-000000000000']);
+  expect((await http('GET', `${stack.inspectorUrl}/v1/introspection/bulk?marker=nope`)).body.error.message).toMatch(/^marker: must be a bulk id/);
 });
 
 test('a 12-node rack: window of 4, two failures with reasons, a second boot that works', async () => {
@@ -155,13 +169,16 @@ test('a node already being introspected is skipped; aborting a bulk powers its n
 
   const started = await http('POST', `${stack.inspectorUrl}/v1/introspection`, { nodes: [n9.name, n10.name, 'no-such-node', n1.name], concurrency: 2 });
   const bulkId = started.body.bulk_id;
+  const row = await waitFor(
+    'node 10 to run',
+    async () => (await bulkStatus(bulkId)).nodes.find((n: any) => n.name === n10.name && n.state === 'running'),
+    30000,
+  );
+  expect(row.detail).toMatch(/^waiting for agent, run started at /);
+  // Its own run says more (one node: one query of its workflow).
   await waitFor(
-    'node 10 to wait for its agent',
-    async () => {
-      const body = await bulkStatus(bulkId);
-      const row = body.nodes.find((n: any) => n.name === n10.name);
-      return row?.detail?.startsWith('waiting for agent, boot attempt 1/') ? row : undefined;
-    },
+    'node 10 to be powered on',
+    async () => ((await http('GET', `${stack.inspectorUrl}/v1/introspection/${n10.name}`)).body.detail?.startsWith('waiting for agent, boot attempt 1/') ? true : undefined),
     30000,
   );
   expect(rack.powerState(n10)).toBe('on');
@@ -186,20 +203,52 @@ test('a node already being introspected is skipped; aborting a bulk powers its n
   expect(rack.powerState(n9)).toBe('off');
 }, 120000);
 
-test('a bulk run that is terminated still gets its running nodes powered off', async () => {
+test('a terminated bulk says so, and leaves its running nodes to finish on their own (abort them, or the bulk, instead)', async () => {
   const n9 = rack.nodes[8]; // its agent never calls back
   const started = await http('POST', `${stack.inspectorUrl}/v1/introspection`, { nodes: [n9.name] });
+  const bulkId = started.body.bulk_id;
   await waitFor(
     'node 9 to wait for its agent',
-    async () => ((await bulkStatus(started.body.bulk_id)).nodes[0]?.detail?.startsWith('waiting for agent') ? true : undefined),
+    async () => ((await http('GET', `${stack.inspectorUrl}/v1/introspection/${n9.name}`)).body.detail?.startsWith('waiting for agent') ? true : undefined),
     30000,
   );
   expect(rack.powerState(n9)).toBe('on');
   const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
-  await new Client({ connection }).workflow.getHandle(bulkWorkflowId(started.body.bulk_id)).terminate('operator gave up');
+  await new Client({ connection }).workflow.getHandle(bulkWorkflowId(bulkId)).terminate('operator gave up');
   await connection.close();
+  expect(await bulkStatus(bulkId)).toMatchObject({ state: 'error', error: 'its workflow ended terminated', running: 1 });
+  // Continuing as new must not touch a bulk's nodes, so nor does its end: the node's run goes on.
+  expect((await http('GET', `${stack.inspectorUrl}/v1/introspection/${n9.name}`)).body).toMatchObject({ finished: false, state: 'waiting' });
+  expect((await http('POST', `${stack.inspectorUrl}/v1/introspection/${n9.name}/abort`)).status).toBe(202);
   const status = await introspectionEnded(stack, n9.name, 60000);
   expect(status).toMatchObject({ state: 'error', error: expect.stringMatching(/Canceled by operator/) });
   expect(rack.powerState(n9)).toBe('off');
   expect((await http('GET', `${stack.nodeUrl}/v1/nodes/${n9.name}`)).body.provision_state).toBe('inspect failed');
+}, 120000);
+
+test('any number of names: 6,000 in one request, selected a page at a time, read back a page at a time', async () => {
+  const n2 = rack.nodes[1];
+  const ghosts = Array.from({ length: 6000 }, (_, i) => `ghost-${String(i).padStart(4, '0')}`);
+  const started = await http('POST', `${stack.inspectorUrl}/v1/introspection`, { nodes: [...ghosts.slice(0, 3000), n2.name, ...ghosts.slice(3000)] });
+  expect(started.status).toBe(202);
+  const { final } = await untilDone(started.body.bulk_id, 60000);
+  expect(final).toMatchObject({ state: 'finished', total: 6001, finished: 1, skipped: 6000, failed: 0, pending: 0 });
+  expect(final.nodes).toHaveLength(1000);
+  const url = `${stack.inspectorUrl}/v1/introspection/bulk/${started.body.bulk_id}`;
+  expect((await http('GET', `${url}?state=finished`)).body.nodes.map((n: any) => n.name)).toEqual([n2.name]);
+  const seen: string[] = [];
+  for (let marker = ''; ; ) {
+    const page = (await http('GET', `${url}?limit=1000${marker ? `&marker=${marker}` : ''}`)).body.nodes;
+    if (!page.length) break;
+    seen.push(...page.map((n: any) => n.name ?? n.uuid));
+    marker = page.at(-1).uuid;
+  }
+  expect(seen).toEqual([...ghosts.slice(0, 3000), n2.name, ...ghosts.slice(3000)]);
+  expect((await http('GET', `${url}?marker=ghost-4999&limit=2`)).body.nodes.map((n: any) => n.uuid)).toEqual(['ghost-5000', 'ghost-5001']);
+  expect((await http('GET', `${url}?marker=not-in-this-bulk`)).status).toBe(404);
+  // The bulk list shows its counts; a body over the limit is refused before anything is parsed.
+  const listed = (await http('GET', `${stack.inspectorUrl}/v1/introspection/bulk?limit=1`)).body.bulks;
+  expect(listed).toEqual([expect.objectContaining({ bulk_id: started.body.bulk_id, total: 6001, skipped: 6000 })]);
+  const tooBig = await http('POST', `${stack.inspectorUrl}/v1/introspection`, { nodes: Array.from({ length: 70000 }, (_, i) => `a-rather-long-node-name-that-fills-the-body-${i}-${'x'.repeat(200)}`) });
+  expect([tooBig.status, tooBig.body.error.message]).toEqual([413, expect.stringMatching(/larger than the limit/)]);
 }, 120000);

@@ -1,21 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bulkIntrospection, introspectNode, verifyBmc } from '../../workflows';
+import { introspectNode, verifyBmc } from '../../workflows';
 import { NOT_WAITING_YET } from '../../common/api-types';
 import type { ReportedPhase } from '../../common/boot-phases';
 import {
   bootPhaseSignal,
-  bulkWorkflowId,
-  deliverDataUpdate,
   introspectionWorkflowId,
   NODE_REFUSED,
   statusQuery,
   verificationWorkflowId,
-  type BulkOptions,
   type IntrospectNodeInput,
 } from '../../workflows/definitions';
+import { nodeRuns } from '../support/node-runs';
 import { createTimeSkippingEnv, MockActivities, SETUP_TIMEOUT_MS, startWorkers, until, type TimeSkippingWorkers } from '../support/time-skipping';
 
 // The workflows on Temporal's time-skipping test server: boot timeouts of minutes and overall
@@ -51,15 +49,7 @@ const input = (over: Partial<IntrospectNodeInput> = {}): IntrospectNodeInput => 
 const start = (args: IntrospectNodeInput) =>
   env.client.workflow.start(introspectNode, { taskQueue, workflowId: introspectionWorkflowId(args.nodeUuid), args: [args] });
 
-const nodeHandle = (nodeUuid: string) => env.client.workflow.getHandle(introspectionWorkflowId(nodeUuid));
-
-/** What the agent's post does: the API names the stored object in an Update. */
-const deliver = (nodeUuid: string, objectName: string) => nodeHandle(nodeUuid).executeUpdate(deliverDataUpdate, { args: [{ objectName }] });
-
-/** What the boot service and the agent's start report do: the API signals the run. */
-const reach = async (nodeUuid: string, ...phases: ReportedPhase[]) => {
-  for (const phase of phases) await nodeHandle(nodeUuid).signal(bootPhaseSignal, { phase, at: new Date().toISOString() });
-};
+const { handle: nodeHandle, deliver, reach, powerCalls, boots } = nodeRuns(() => env.client, mocks);
 
 /** The failure message a run ended with. */
 async function failure(handle: WorkflowHandle): Promise<string> {
@@ -87,9 +77,6 @@ const poweredOnAndWaiting = (handle: WorkflowHandle) =>
     return s.state === 'waiting' && s.poweredOnAt !== null;
   }, 'powered on and waiting');
 
-/** The node's BMC calls that change its power, in order. */
-const powerCalls = (nodeUuid: string) => mocks.names(nodeUuid).filter((n) => n === 'bootNode' || n === 'powerOffNode');
-const boots = (nodeUuid: string) => mocks.of(nodeUuid, 'bootNode').length;
 const doneWith = (nodeUuid: string) => mocks.of(nodeUuid, 'markInspectionDone').at(-1)?.args[1];
 
 describe('introspectNode', () => {
@@ -194,6 +181,27 @@ describe('introspectNode', () => {
     expect(mocks.of(args.nodeUuid, 'processData').at(-1)?.args).toContain('data');
   });
 
+  test('manageBoot false: no BMC command at all; the data of a server booted by someone else finishes the run', async () => {
+    const args = input({ manageBoot: false });
+    const handle = await start(args);
+    await until(async () => (await handle.query(statusQuery)).state === 'waiting', 'waiting');
+    await deliver(args.nodeUuid, 'data');
+
+    expect((await handle.result()).state).toBe('finished');
+    expect(powerCalls(args.nodeUuid)).toEqual([]);
+    expect(mocks.of(args.nodeUuid, 'processData').at(-1)?.args).toContain('data');
+    expect(doneWith(args.nodeUuid)).toBeNull();
+  });
+
+  test('manageBoot false: without an agent the run times out after timeoutSeconds, still without a BMC command', async () => {
+    const args = input({ manageBoot: false, timeoutSeconds: 900 });
+    const handle = await start(args);
+
+    expect(await failure(handle)).toMatch(/timeout: no agent called back within 900 s/);
+    expect(powerCalls(args.nodeUuid)).toEqual([]);
+    expect(doneWith(args.nodeUuid)).toMatch(/timeout/);
+  });
+
   test('abort while waiting for the agent: the node is powered off and the run fails as canceled', async () => {
     const args = input();
     const handle = await start(args);
@@ -253,129 +261,6 @@ describe('introspectNode', () => {
 
     expect(bmcCalls.map((c) => c.name)).toEqual(expect.arrayContaining(['bootNode', 'powerOffNode']));
     expect(new Set(bmcCalls.map((c) => c.taskQueue))).toEqual(new Set([`${taskQueue}-bmc`]));
-  });
-});
-
-describe('bulkIntrospection', () => {
-  const options = (over: Partial<BulkOptions> = {}): BulkOptions => ({
-    concurrency: 2,
-    nodeTimeoutSeconds: 3600,
-    bootTimeoutSeconds: 600,
-    bootAttempts: 1,
-    staggerSeconds: 0,
-    continueAsNewAfter: 2,
-    ...over,
-  });
-  const nodesNamed = (...names: string[]) => names.map((name) => ({ uuid: randomUUID(), name }));
-  const startBulk = (over: Partial<BulkOptions> = {}) => {
-    const bulkId = randomUUID();
-    return env.client.workflow.start(bulkIntrospection, {
-      taskQueue,
-      workflowId: bulkWorkflowId(bulkId),
-      args: [{ bulkId, selector: { rack: 'r1' }, options: options(over) }],
-    });
-  };
-
-  /** How many runs a workflow went through, following its continue-as-new chain. */
-  async function runsOf(handle: WorkflowHandleWithFirstExecutionRunId): Promise<number> {
-    let runs = 1;
-    for (let runId: string | undefined = handle.firstExecutionRunId; ; runs++) {
-      const history = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-      runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-      if (!runId) return runs;
-    }
-  }
-
-  test('continues as new every continueAsNewAfter nodes; every node is counted once', async () => {
-    const nodes = nodesNamed('n0', 'n1', 'n2', 'n3', 'n4');
-    const [badBmc, maintenance] = [nodes[2], nodes[3]];
-    const refused = { uuid: randomUUID(), name: 'deployed', reason: 'provision state active cannot be introspected' };
-    mocks.reset({
-      selectNodes: async () => ({ nodes, missing: ['ghost'], refused: [refused] }),
-      markInspecting: async (uuid: string) => {
-        if (uuid === maintenance.uuid) throw ApplicationFailure.nonRetryable('node is in maintenance', NODE_REFUSED);
-      },
-      bootNode: async (uuid: string) => {
-        if (uuid === badBmc.uuid) throw ApplicationFailure.nonRetryable('BMC: invalid credentials', 'BmcError');
-        await deliver(uuid, `data-${uuid}`);
-      },
-    });
-    const handle = await startBulk({ continueAsNewAfter: 2 });
-    const progress = await handle.result();
-
-    expect(progress).toMatchObject({ state: 'finished', total: 7, pending: 0, running: 0, finished: 3, failed: 1, skipped: 3 });
-    const outcome = (uuid: string) => progress.nodes.find((n) => n.uuid === uuid);
-    expect(outcome(badBmc.uuid)).toMatchObject({ state: 'failed', error: expect.stringMatching(/invalid credentials/) });
-    expect(outcome(maintenance.uuid)).toMatchObject({ state: 'skipped', error: expect.stringMatching(/maintenance/) });
-    expect(outcome(refused.uuid)?.state).toBe('skipped');
-    expect(outcome('ghost')?.state).toBe('skipped');
-    // One selection for the whole bulk, then runs of 2 + 2 + 1 nodes.
-    expect(mocks.calls.filter((c) => c.name === 'selectNodes')).toHaveLength(1);
-    expect(await runsOf(handle)).toBe(3);
-    for (const node of nodes) expect(boots(node.uuid)).toBe(node === maintenance ? 0 : 1);
-  });
-
-  test('abort: every running node is powered off, the queued ones are skipped', async () => {
-    const nodes = nodesNamed('a0', 'a1', 'a2');
-    mocks.reset({ selectNodes: async () => ({ nodes, missing: [], refused: [] }) });
-    const handle = await startBulk({ concurrency: 2, continueAsNewAfter: 100 });
-    await Promise.all(nodes.slice(0, 2).map((n) => until(async () => boots(n.uuid) > 0, `${n.name} booted`).then(() => poweredOnAndWaiting(nodeHandle(n.uuid)))));
-    await handle.cancel();
-    const progress = await handle.result();
-
-    expect(progress).toMatchObject({ state: 'aborted', total: 3, running: 0, finished: 0, failed: 2, skipped: 1 });
-    for (const node of nodes.slice(0, 2)) {
-      expect(powerCalls(node.uuid)).toEqual(['bootNode', 'powerOffNode']);
-      expect(progress.nodes.find((n) => n.uuid === node.uuid)?.error).toMatch(/cancel/i);
-    }
-    expect(boots(nodes[2].uuid)).toBe(0);
-  });
-
-  test('failed nodes are grouped by the phase their last boot stopped after', async () => {
-    const [noBmc, noPxe, noAgent, good] = nodesNamed('no-bmc', 'no-pxe', 'no-agent', 'good');
-    mocks.reset({
-      selectNodes: async () => ({ nodes: [noBmc, noPxe, noAgent, good], missing: [], refused: [] }),
-      bootNode: async (uuid: string) => {
-        if (uuid === noBmc.uuid) throw ApplicationFailure.nonRetryable('BMC: invalid credentials', 'BmcError');
-        if (uuid === noAgent.uuid) await reach(uuid, 'script_fetched', 'kernel_fetched', 'ramdisk_fetched');
-        if (uuid === good.uuid) await deliver(uuid, 'data');
-      },
-    });
-    const progress = await (await startBulk({ concurrency: 4, continueAsNewAfter: 100 })).result();
-
-    expect(progress).toMatchObject({ finished: 1, failed: 3, failuresByPhase: { none: 1, powered_on: 1, ramdisk_fetched: 1 } });
-    const phaseOf = (uuid: string) => progress.nodes.find((n) => n.uuid === uuid)?.bootPhase;
-    expect([phaseOf(noBmc.uuid), phaseOf(noPxe.uuid), phaseOf(noAgent.uuid), phaseOf(good.uuid)]).toEqual([null, 'powered_on', 'ramdisk_fetched', undefined]);
-  });
-
-  test('staggered power-ons: a node starts at least staggerSeconds after the one before', async () => {
-    const nodes = nodesNamed('s0', 's1', 's2');
-    mocks.reset({
-      selectNodes: async () => ({ nodes, missing: [], refused: [] }),
-      bootNode: (uuid: string) => deliver(uuid, 'data'),
-    });
-    const progress = await (await startBulk({ concurrency: 3, staggerSeconds: 120 })).result();
-
-    expect(progress).toMatchObject({ total: 3, finished: 3 });
-    const starts = nodes.map((n) => Date.parse(progress.nodes.find((o) => o.uuid === n.uuid)!.startedAt!));
-    for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(120_000);
-  });
-
-  test('a node already being introspected is skipped, its run left alone', async () => {
-    const [busy, free] = nodesNamed('busy', 'free');
-    const busyRun = await start(input({ nodeUuid: busy.uuid }));
-    await poweredOnAndWaiting(busyRun);
-    mocks.reset({
-      selectNodes: async () => ({ nodes: [busy, free], missing: [], refused: [] }),
-      bootNode: async (uuid: string) => (uuid === free.uuid ? deliver(uuid, 'data') : undefined),
-    });
-    const progress = await (await startBulk()).result();
-
-    expect(progress).toMatchObject({ finished: 1, skipped: 1 });
-    expect(progress.nodes.find((n) => n.uuid === busy.uuid)).toMatchObject({ state: 'skipped', error: expect.stringMatching(/already/) });
-    expect((await busyRun.query(statusQuery)).state).toBe('waiting');
-    await busyRun.cancel();
-    await failure(busyRun);
   });
 });
 
