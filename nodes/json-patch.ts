@@ -125,3 +125,16 @@ export function writableFieldOf<F extends string>(records: string, writable: Rec
     throw new InvalidInputError(`${path}: "${field}" is read-only${readOnly[field] ? `; ${readOnly[field]}` : ''}`);
   };
 }
+
+/**
+ * The patch with each `remove` of a whole field (`fields[i]`, the field op i targets) turned into
+ * a `replace` by the field's default; a field without one (undefined: required) cannot be removed.
+ */
+export function removalsAsDefaults<F extends string>(patch: JsonPatch, fields: F[], defaults: Record<F, JsonValue | undefined>): JsonPatch {
+  return patch.map((op, i) => {
+    if (op.op !== 'remove' || pointerTokens(op.path).length > 1) return op;
+    const removed = defaults[fields[i]];
+    if (removed === undefined) throw new InvalidInputError(`${op.path}: "${fields[i]}" is required and cannot be removed`);
+    return { op: 'replace' as const, path: op.path, value: removed };
+  });
+}

@@ -1,5 +1,4 @@
-import { InvalidInputError } from '../common/errors';
-import { applyJsonPatch, pointerTokens, writableFieldOf, type JsonPatch, type JsonValue } from './json-patch';
+import { applyJsonPatch, pointerTokens, removalsAsDefaults, writableFieldOf, type JsonPatch, type JsonValue } from './json-patch';
 import { parseInput } from '../common/validation';
 import type { NodeChanges, NodeRecord } from './records';
 import type { z } from 'zod';
@@ -74,12 +73,7 @@ export function nextDriverInfo(
  */
 export function patchNode(node: NodeRecord, patch: JsonPatch): NodeChanges {
   const fields = patch.map((op) => writableField(op.path));
-  const rewritten = patch.map((op, i) => {
-    if (op.op !== 'remove' || pointerTokens(op.path).length > 1) return op;
-    const removed = REMOVED[fields[i]];
-    if (removed === undefined) throw new InvalidInputError(`${op.path}: "${fields[i]}" is required and cannot be removed`);
-    return { op: 'replace' as const, path: op.path, value: removed };
-  });
+  const rewritten = removalsAsDefaults(patch, fields, REMOVED);
   const current: NodeUpdate = {
     name: node.name,
     driver: node.driver,

@@ -1,7 +1,6 @@
 import type { z } from 'zod';
-import { InvalidInputError } from '../common/errors';
 import { parseInput } from '../common/validation';
-import { applyJsonPatch, pointerTokens, writableFieldOf, type JsonPatch, type JsonValue } from './json-patch';
+import { applyJsonPatch, removalsAsDefaults, writableFieldOf, type JsonPatch, type JsonValue } from './json-patch';
 import type { PortRecord } from './records';
 import { PortCreateSchema } from './schema';
 
@@ -30,13 +29,7 @@ const writableField = writableFieldOf<keyof PortUpdate>('ports', REMOVED, READ_O
 
 /** The port's writable fields after the patch, validated: a 400 names the operation or field at fault. Pure. */
 export function patchPort(port: PortRecord, patch: JsonPatch): PortUpdate {
-  const rewritten = patch.map((op) => {
-    const field = writableField(op.path);
-    if (op.op !== 'remove' || pointerTokens(op.path).length > 1) return op;
-    const removed = REMOVED[field];
-    if (removed === undefined) throw new InvalidInputError(`${op.path}: "${field}" is required and cannot be removed`);
-    return { op: 'replace' as const, path: op.path, value: removed };
-  });
+  const rewritten = removalsAsDefaults(patch, patch.map((op) => writableField(op.path)), REMOVED);
   const current: PortUpdate = {
     address: port.address,
     pxe_enabled: port.pxe_enabled,
