@@ -24,6 +24,7 @@ import { fakeAgentPayload } from '../scripts/fake-agent';
 import { jsonCaller } from '../scripts/json-call';
 import { startStack, type Stack } from '../scripts/stack';
 import { parseBootScript } from '../sim/ipxe';
+import { treeCpuMs } from './proc-cpu';
 
 const args = process.argv.slice(2).map(Number);
 const [nodes, concurrency, canAfter] = [args[0] || 100, args[1] || 20, args[2] || 500];
@@ -113,25 +114,35 @@ async function histories(client: Client, runs: { workflowId: string; runId?: str
   return { runs: runs.length, events, bytes, maxBytes };
 }
 
-/** Peak resident memory (VmHWM) of this process and of each process it started (the Temporal dev server, versitygw). */
-function peakRss(): Record<string, string> {
-  const peak = (pid: number | 'self') => {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return { name: /Name:\s+(\S+)/.exec(status)?.[1] ?? String(pid), mb: (kb / 1024).toFixed(0) };
-  };
-  const result: Record<string, string> = { 'rss_peak_mb_bench+api+workers': peak('self').mb };
+/** This process and each process it started (the Temporal dev server, versitygw), by name. */
+function stackProcesses(): Map<string, number> {
+  const found = new Map<string, number>([['bench+api+workers', process.pid]]);
   for (const entry of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) continue;
-      const { name, mb } = peak(Number(entry));
-      result[`rss_peak_mb_${name}`] = mb;
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid) found.set(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), Number(entry));
     } catch {
       // gone meanwhile
     }
   }
-  return result;
+  return found;
+}
+
+/** CPU milliseconds each process of the stack has used so far (a child's own children included). */
+function stackCpuMs(processes: Map<string, number>): Record<string, number> {
+  const self = process.cpuUsage();
+  const trees = treeCpuMs([...processes.values()].filter((pid) => pid !== process.pid));
+  return Object.fromEntries([...processes].map(([name, pid]) => [name, pid === process.pid ? (self.user + self.system) / 1000 : trees.get(pid) ?? 0]));
+}
+
+/** Peak resident memory (VmHWM) of each process of the stack. */
+function peakRss(processes: Map<string, number>): Record<string, string> {
+  return Object.fromEntries(
+    [...processes].map(([name, pid]) => {
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      return [`rss_peak_mb_${name}`, (kb / 1024).toFixed(0)];
+    }),
+  );
 }
 
 async function main() {
@@ -173,6 +184,8 @@ async function main() {
 
     // The bulk, polled as the CLI polls it: counts and a page of failures, one call a tick.
     const names = Array.from({ length: nodes }, (_, k) => `bench-${k + 1}`);
+    const processes = stackProcesses();
+    const cpu0 = stackCpuMs(processes);
     const bulk0 = performance.now();
     const { bulk_id: bulkId } = await call('POST', `${api}/v1/introspection`, { nodes: names, concurrency });
     const tickMs: number[] = [];
@@ -184,6 +197,7 @@ async function main() {
       await sleep(250);
     }
     const bulkMs = performance.now() - bulk0;
+    const cpu1 = stackCpuMs(processes);
     const rows: any[] = [];
     for (let marker = ''; ; ) {
       const page = (await call('GET', `${api}/v1/introspection/bulk/${bulkId}?limit=1000${marker && `&marker=${marker}`}`)).nodes;
@@ -215,6 +229,9 @@ async function main() {
       events_per_node: (bulkRuns.events / nodes + children.events / children.runs).toFixed(1),
       history_bytes_per_node: (bulkRuns.bytes / nodes + children.bytes / children.runs).toFixed(0),
     });
+    const cpuPerNode = Object.fromEntries(Object.keys(cpu1).map((name) => [`cpu_ms_per_node_${name}`, ((cpu1[name] - cpu0[name]) / nodes).toFixed(1)]));
+    const cpuTotal = Object.keys(cpu1).reduce((sum, name) => sum + cpu1[name] - cpu0[name], 0);
+    out('cpu', { ...cpuPerNode, cpu_ms_per_node: (cpuTotal / nodes).toFixed(1), cores_busy: (cpuTotal / bulkMs).toFixed(2) });
     out('baseline', { single_node_ms: singleMs.toFixed(0) });
     out('ratio', { efficiency: ((nodes * singleMs) / concurrency / bulkMs).toFixed(2) });
     out('status_while_running', { concurrency, ...ms(tickMs) });
@@ -243,7 +260,7 @@ async function main() {
     await call('POST', `${statusUrl}/abort`);
     while ((await call('GET', `${statusUrl}?limit=1`)).state === 'running') await sleep(250);
     out('status', { abort_s: ((performance.now() - abort0) / 1000).toFixed(1) });
-    out('rss', peakRss());
+    out('rss', peakRss(processes));
   } finally {
     await player?.stop();
     await client.connection.close();
