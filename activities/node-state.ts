@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { BootPhase } from '../common/boot-phases';
 import { introspectionRefusal } from '../nodes/provision-states';
+import type { NodeRecord } from '../nodes';
+import type { PowerState } from './bmc';
 import type { ActivityDeps } from './deps';
 import { NODE_REFUSED } from '../workflows/definitions';
 import { classified } from './failures';
@@ -19,13 +21,15 @@ export function nodeStateActivities(deps: ActivityDeps) {
      * Also opens the run: its fresh token reaches the ramdisk through the boot script, never
      * through Temporal. The PXE filter lets the node's MACs through before this returns: the
      * power-on comes next. The node's latest introspection (and its bulk's row) says waiting, or
-     * error (skipped) when it was refused.
+     * error (skipped) when it was refused. `outOfBand`: the node is inspected from its BMC
+     * (inspect_interface redfish), as it was when it was marked.
      */
-    async markInspecting(nodeUuid: string, bulk?: InBulk): Promise<void> {
-      await classified(async () => {
+    async markInspecting(nodeUuid: string, bulk?: InBulk): Promise<{ outOfBand: boolean }> {
+      return classified(async () => {
         const bulkId = bulk?.bulkId ?? null;
+        let marked: NodeRecord;
         try {
-          await deps.registry.updateNode(nodeUuid, (node) => {
+          marked = await deps.registry.updateNode(nodeUuid, (node) => {
             const refusal = introspectionRefusal(node);
             if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, NODE_REFUSED);
             return {
@@ -48,6 +52,7 @@ export function nodeStateActivities(deps: ActivityDeps) {
         await deps.registry.introspections.begin(nodeUuid, 'waiting', bulkId);
         if (bulkId) await deps.registry.bulks.nodeRunning(bulkId, nodeUuid);
         await deps.pxeFilter?.sync();
+        return { outOfBand: marked.inspect_interface === 'redfish' };
       });
     },
 
@@ -81,6 +86,14 @@ export function nodeStateActivities(deps: ActivityDeps) {
     /** Ends `manage`'s check: manageable with the power state the BMC reported, or back to enroll with why. */
     async finishVerification(nodeUuid: string, outcome: { error: string | null; power_state?: string }): Promise<void> {
       await classified(() => deps.registry.finishProvision(nodeUuid, 'verifying', outcome));
+    },
+
+    /**
+     * A power request over the node API (workflows/node-power.ts), as Ironic shows one: its target
+     * while it runs, none at its end, and why it failed in last_error.
+     */
+    async setPowerTarget(nodeUuid: string, target: PowerState | null, error: string | null = null): Promise<void> {
+      await classified(() => deps.registry.updateNode(nodeUuid, () => ({ target_power_state: target, ...(error ? { last_error: error } : {}) })));
     },
   };
 }

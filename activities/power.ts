@@ -1,5 +1,5 @@
 import { Context, log } from '@temporalio/activity';
-import { bmcFor, BmcError, type BmcDriver, type PowerState } from './bmc';
+import { bmcFor, BmcError, type BmcDriver, type BootDevice, type PowerState } from './bmc';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
 
@@ -81,6 +81,25 @@ export function powerActivities(deps: ActivityDeps) {
       });
       await classified(() => recordPower(deps, nodeUuid, 'power off'));
       log.info('node powered off', { nodeUuid });
+    },
+
+    // Power and boot-device requests over the node API (workflows/node-power.ts), as Ironic's.
+
+    /** Idempotent: a node already on is left alone; otherwise on, and confirmed on. */
+    async powerOnNode(nodeUuid: string): Promise<void> {
+      await withBmc(deps, nodeUuid, async (bmc, label) => {
+        if ((await bmc.powerStatus()) === 'power on') return;
+        await bmc.powerOn();
+        await confirmPower(bmc, label, 'power on', timeoutMs);
+      });
+      await classified(() => recordPower(deps, nodeUuid, 'power on'));
+      log.info('node powered on', { nodeUuid });
+    },
+
+    /** The boot device for the next boot only. */
+    async setNodeBootDevice(nodeUuid: string, device: BootDevice): Promise<void> {
+      await withBmc(deps, nodeUuid, (bmc) => bmc.setBootDevice(device));
+      log.info('boot device set for the next boot', { nodeUuid, device });
     },
 
     /** `manage`'s check: the BMC answers a power status with the stored credentials. */

@@ -5,7 +5,7 @@ import { describeZodError } from '../common/validation';
 import type { ActivityDeps } from './deps';
 import { HookError, type HookContext, type HookNode } from './hooks/types';
 import { runPipeline } from './hooks';
-import { applyRules } from './rules/apply';
+import { applyAllRules, storedInspectionRule } from './rules/ironic-apply';
 import { parseRule, RuleValidationError } from './rules/schema';
 import { classified } from './failures';
 import { objectNames } from './storage';
@@ -103,7 +103,9 @@ async function processData(deps: ActivityDeps, nodeUuid: string, accepted?: stri
     const result = runPipeline(parsed.data, node, config, hookOrder);
     ctx = { ...result, node, config };
     const rules = (await deps.registry.listRules()).map((r) => storedRule(r.uuid, r.body));
-    matchedRules = applyRules(rules, ctx).matched;
+    // Ironic's inspection rules (API 1.96) beside them, in priority order.
+    const inspectionRules = (await deps.registry.inspectionRules.forPhase('main')).map(storedInspectionRule);
+    matchedRules = applyAllRules(rules, inspectionRules, ctx, (level, message) => log[level](message, { nodeUuid }));
   } catch (err) {
     if (err instanceof HookError || err instanceof RuleValidationError) throw ApplicationFailure.nonRetryable(err.message, 'ProcessingError');
     throw err;

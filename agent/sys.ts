@@ -62,6 +62,15 @@ export async function readLink(file: string): Promise<string | null> {
   }
 }
 
+/** The path with every symlink resolved; null when it does not exist. */
+export async function realPath(file: string): Promise<string | null> {
+  try {
+    return await fs.realpath(file);
+  } catch {
+    return null;
+  }
+}
+
 export function naturalCompare(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
 }

@@ -45,7 +45,7 @@ function identityOf(body: Identity): AgentIdentity {
 }
 
 /** The data to validate fully: a ramdisk that broke sends only its error and what identifies it. */
-function validate(body: Record<string, unknown>) {
+export function validate(body: Record<string, unknown>) {
   const brokeRamdisk = typeof body.error === 'string' && body.error !== '' && !IntrospectionDataSchema.safeParse(body).success;
   return brokeRamdisk ? parseInput(RamdiskErrorSchema, body) : parseInput(IntrospectionDataSchema, body);
 }
@@ -54,6 +54,15 @@ function validate(body: Record<string, unknown>) {
 function withoutToken(value: unknown, token: string | undefined): unknown {
   if (!token) return value;
   return JSON.parse(JSON.stringify(value).split(token).join(MASK));
+}
+
+/** Stores a validated post as `objectName` and its logs (if any) as `logsName`, never the agent's token; whether it had logs. */
+export async function storePost(store: ObjectStore, objectName: string, logsName: string, post: Record<string, unknown>, token: string | undefined): Promise<boolean> {
+  const { logs, agent_token: _sent, ...data } = post;
+  await store.putJson(objectName, withoutToken(data, token));
+  if (typeof logs !== 'string' || !logs) return false;
+  await store.putJson(logsName, { logs });
+  return true;
 }
 
 export class Callbacks {
@@ -119,10 +128,8 @@ export class Callbacks {
 
   /** Stores a validated post under a name of its own, its logs beside it, never the token; returns the name. */
   private async keep(nodeUuid: string, post: Record<string, unknown>, token: string | undefined): Promise<string> {
-    const { logs, agent_token: _sent, ...data } = post;
     const objectName = objectNames.received(nodeUuid, randomUUID());
-    await this.store.putJson(objectName, withoutToken(data, token));
-    if (typeof logs === 'string' && logs) await this.store.putJson(objectNames.logsOf(objectName), { logs });
+    await storePost(this.store, objectName, objectNames.logsOf(objectName), post, token);
     return objectName;
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Config } from '../common/config';
 import type { NodeRegistry } from '../nodes';
@@ -12,6 +12,7 @@ import { bootRoutes } from './boot';
 import type { BootPhaseReports } from './boot-phases';
 import { TOKEN_HEADER, type Callbacks } from './callbacks';
 import { jsonBody } from './json-body';
+import { formatVersion, NotAcceptableError, requestedVersion, VersionRange } from './microversions';
 import { BULK_BODY_LIMIT, BULK_JSON_LIMITS, BulkRequestSchema, type Bulks } from './bulks';
 import type { Introspections } from './introspections';
 import { parseInput } from '../common/validation';
@@ -75,6 +76,22 @@ export const BulkListQuerySchema = z.strictObject({
 
 const MIN_VERSION = '1.0';
 const MAX_VERSION = '1.18';
+const VERSIONS = new VersionRange(MIN_VERSION, MAX_VERSION);
+const VERSION_HEADER = 'X-OpenStack-Ironic-Inspector-API-Version';
+/** The service name in the standard `OpenStack-API-Version` header. */
+const SERVICE = 'baremetal-introspection';
+
+/** The version a request asks for, as ironic-inspector reads it: 400 when malformed, 406 outside the range. */
+function inspectorVersion(req: Request): string {
+  const requested = requestedVersion(req, VERSION_HEADER, SERVICE);
+  if (requested === undefined) return MIN_VERSION;
+  const resolved = VERSIONS.resolve(requested);
+  if ('malformed' in resolved) throw new InvalidInputError('Malformed API version: expected string in form of X.Y or latest');
+  if ('unsupported' in resolved) {
+    throw new NotAcceptableError(`Unsupported API version ${formatVersion(resolved.unsupported)}, supported range is ${MIN_VERSION} to ${MAX_VERSION}`);
+  }
+  return formatVersion(resolved.version);
+}
 
 const baseUrl = (req: Request) => `${req.protocol}://${req.get('host')}`;
 const ruleLinks = (req: Request, uuid: string) => [{ href: `${baseUrl(req)}/v1/rules/${uuid}`, rel: 'self' }];
@@ -85,7 +102,10 @@ export function inspectorVersions(): Router {
   router.use((req, res, next) => {
     res.set('X-OpenStack-Ironic-Inspector-API-Minimum-Version', MIN_VERSION);
     res.set('X-OpenStack-Ironic-Inspector-API-Maximum-Version', MAX_VERSION);
-    res.set('X-OpenStack-Ironic-Inspector-API-Version', req.get('X-OpenStack-Ironic-Inspector-API-Version') ?? MIN_VERSION);
+    res.vary(VERSION_HEADER).vary('OpenStack-API-Version');
+    const version = inspectorVersion(req);
+    res.set(VERSION_HEADER, version);
+    res.set('OpenStack-API-Version', `${SERVICE} ${version}`);
     next();
   });
 
@@ -103,12 +123,14 @@ export function inspectorVersions(): Router {
   return router;
 }
 
+/** An agent's post: only its logs may be a long string. */
+export const AGENT_POST_LIMITS = { ...DEFAULT_JSON_LIMITS, longStrings: ['logs'] };
+
 /** The agent's side: its callback and the boot scripts that bring it up. The only anonymous writes. */
 export function callbackRoutes(config: Config, callbacks: Callbacks, registry: NodeRegistry, phases: BootPhaseReports): Router {
   const router = Router();
   router.use(bootRoutes(config, registry, phases));
-  const limits = { ...DEFAULT_JSON_LIMITS, longStrings: ['logs'] };
-  router.post('/v1/continue', jsonBody(config.CONTINUE_BODY_LIMIT, limits), async (req, res) => {
+  router.post('/v1/continue', jsonBody(config.CONTINUE_BODY_LIMIT, AGENT_POST_LIMITS), async (req, res) => {
     res.json(await callbacks.receive(req.body, req.get(TOKEN_HEADER)));
   });
   // The agent says it is up, before it collects; its run token alone says whose (no body).
@@ -158,8 +180,15 @@ export function inspectorRoutes(introspections: Introspections, bulks: Bulks, re
   router.get('/v1/introspection/:node/data', async (req, res) => {
     res.json(await introspections.data(req.params.node, true));
   });
-  router.post('/v1/introspection/:node/data/unprocessed', async (req, res) => {
-    await introspections.reapply(req.params.node);
+  // API 1.15: a JSON object in the body is the data to process (and keep); no body, or {}, the stored data.
+  let reapplyBody: RequestHandler | undefined;
+  const reapplyData: RequestHandler = (req, res, next) => (reapplyBody ??= jsonBody(introspections.config.CONTINUE_BODY_LIMIT, AGENT_POST_LIMITS))(req, res, next);
+  router.post('/v1/introspection/:node/data/unprocessed', reapplyData, async (req, res) => {
+    const body: unknown = req.body;
+    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+      throw new InvalidInputError(`Invalid data: expected a JSON object, got ${Array.isArray(body) ? 'a list' : typeof body}`);
+    }
+    await introspections.reapply(String(req.params.node), body && Object.keys(body).length > 0 ? (body as Record<string, unknown>) : undefined);
     res.status(202).end();
   });
   router.get('/v1/introspection/:node/data/unprocessed', async (req, res) => {

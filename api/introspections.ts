@@ -15,6 +15,7 @@ import { objectNames, type ObjectStore } from '../activities/storage';
 import type { NodeRecord, NodeRegistry } from '../nodes';
 import type { IntrospectionListQuery } from '../nodes/introspection-records';
 import { introspectionRefusal } from '../nodes/provision-states';
+import { storePost, validate } from './callbacks';
 import {
   statusQuery,
   IntrospectionNodeKey,
@@ -78,7 +79,7 @@ export class Introspections {
     private readonly client: Client,
     private readonly registry: NodeRegistry,
     private readonly store: ObjectStore,
-    private readonly config: Config,
+    readonly config: Config,
   ) {}
 
   async start(ident: string, options: { manageBoot: boolean } = { manageBoot: true }): Promise<NodeRecord> {
@@ -100,10 +101,22 @@ export class Introspections {
     return node;
   }
 
-  /** Re-runs processing on the stored raw data (ironic-inspector's reapply), without a reboot. */
-  async reapply(ident: string): Promise<NodeRecord> {
+  /**
+   * Re-runs processing (ironic-inspector's reapply), without a reboot: on the stored raw data, or
+   * on `data` (validated as an agent's post), which first becomes the node's raw data, as
+   * ironic-inspector stores it (its logs, if any, the node's logs; no agent token kept).
+   */
+  async reapply(ident: string, data?: Record<string, unknown>): Promise<NodeRecord> {
     const node = await this.registry.getNodeOrThrow(ident);
-    if ((await this.store.getJson(objectNames.unprocessed(node.uuid))) === undefined) {
+    if (data) {
+      const post = validate(data) as Record<string, unknown>;
+      // Checked before the data is replaced: a run under way must keep the data it processes.
+      if ((await this.describeIfAny(node.uuid))?.status.name === 'RUNNING') throw new ConflictError(`Node ${node.uuid} is already being introspected`);
+      // A token sent along is masked wherever the data echoes it, as an agent's run token is.
+      const token = typeof post.agent_token === 'string' && post.agent_token ? post.agent_token : undefined;
+      const withLogs = await storePost(this.store, objectNames.unprocessed(node.uuid), objectNames.logs(node.uuid), post, token);
+      if (!withLogs) await this.store.delete(objectNames.logs(node.uuid));
+    } else if ((await this.store.getJson(objectNames.unprocessed(node.uuid))) === undefined) {
       throw new NotFoundError(`no unprocessed introspection data stored for node ${node.uuid}`);
     }
     await startIntrospectionWorkflow(this.client, this.config, node.uuid, 'reapplyNode', [node.uuid], 'reapplying', {
@@ -154,6 +167,15 @@ export class Introspections {
     const stored = (await this.store.getJson(objectNames.logs(node.uuid))) as { logs?: unknown } | undefined;
     if (typeof stored?.logs !== 'string') throw new NotFoundError(`no ramdisk logs stored for node ${node.uuid}`);
     return Buffer.from(stored.logs, 'base64');
+  }
+
+  private async describeIfAny(nodeUuid: string): Promise<WorkflowExecutionDescription | undefined> {
+    try {
+      return await this.describe(nodeUuid);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
   }
 
   private async describe(nodeUuid: string): Promise<WorkflowExecutionDescription> {

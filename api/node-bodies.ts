@@ -37,7 +37,7 @@ export function portBody(req: Request, port: PortRecord) {
   return { ...port, links: links(req, `ports/${port.uuid}`) };
 }
 
-/** GET /v1/nodes/<node>/states: Ironic's state summary (no console, RAID or power targets here). */
+/** GET /v1/nodes/<node>/states: Ironic's state summary (no console or RAID here). */
 export function statesBody(node: NodeRecord) {
   return {
     console_enabled: false,
@@ -46,7 +46,7 @@ export function statesBody(node: NodeRecord) {
     provision_state: node.provision_state,
     provision_updated_at: node.provision_updated_at,
     raid_config: {},
-    target_power_state: null,
+    target_power_state: node.target_power_state,
     target_provision_state: node.target_provision_state,
     target_raid_config: {},
   };

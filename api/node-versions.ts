@@ -1,44 +1,41 @@
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { formatVersion, NotAcceptableError, requestedVersion, VersionRange, type Microversion } from './microversions';
 import { baseUrl, links, type Link } from './node-bodies';
 
 // Ironic's API microversions: the range this API speaks, the version of each answer, and the
 // version documents at / and /v1 that clients read to negotiate.
 
 export const MIN_API_VERSION = '1.1';
-export const MAX_API_VERSION = '1.78';
+/** 1.96: inspection rules (1.81 node inventory, 1.84 continue_inspection). */
+export const MAX_API_VERSION = '1.96';
+const RANGE = new VersionRange(MIN_API_VERSION, MAX_API_VERSION);
 
 const VERSION_HEADER = 'X-OpenStack-Ironic-API-Version';
 const MIN_HEADER = 'X-OpenStack-Ironic-API-Minimum-Version';
 const MAX_HEADER = 'X-OpenStack-Ironic-API-Maximum-Version';
 
-class NotAcceptableError extends Error {
-  readonly status = 406;
-}
-
-const minor = (version: string) => Number(version.split('.')[1]);
-const RANGE = `The supported version range is: [${MIN_API_VERSION}, ${MAX_API_VERSION}].`;
-
-/** The version asked for in either header (`X-OpenStack-Ironic-API-Version: 1.78` or `OpenStack-API-Version: baremetal 1.78`). */
-function requestedVersion(req: Request): string | undefined {
-  const legacy = req.get(VERSION_HEADER);
-  if (legacy !== undefined) return legacy;
-  const standard = req.get('OpenStack-API-Version')?.trim();
-  return standard && /^baremetal\s/i.test(standard) ? standard.replace(/^baremetal\s+/i, '') : undefined;
-}
+const RANGE_TEXT = `The supported version range is: [${MIN_API_VERSION}, ${MAX_API_VERSION}].`;
 
 /** The version to answer with; 406 for one outside the range or not a version at all. */
-export function negotiateVersion(requested: string | undefined): string {
-  if (requested === undefined) return MAX_API_VERSION;
-  const asked = requested.trim().toLowerCase();
-  if (asked === 'latest') return MAX_API_VERSION;
-  const match = /^(\d+)\.(\d+)$/.exec(asked);
-  if (!match) throw new NotAcceptableError(`Invalid value "${requested}" for the ${VERSION_HEADER} header: expected a version like ${MAX_API_VERSION}, or latest. ${RANGE}`);
-  const [major, min] = [Number(match[1]), Number(match[2])];
-  if (major !== 1 || min < minor(MIN_API_VERSION) || min > minor(MAX_API_VERSION)) {
-    throw new NotAcceptableError(`Version ${major}.${min} was requested but is not supported by this service. ${RANGE}`);
+export function negotiateVersion(requested: string | undefined): Microversion {
+  if (requested === undefined) return RANGE.max;
+  const resolved = RANGE.resolve(requested);
+  if ('malformed' in resolved) {
+    throw new NotAcceptableError(`Invalid value "${requested}" for the ${VERSION_HEADER} header: expected a version like ${MAX_API_VERSION}, or latest. ${RANGE_TEXT}`);
   }
-  return `${major}.${min}`;
+  if ('unsupported' in resolved) {
+    throw new NotAcceptableError(`Version ${formatVersion(resolved.unsupported)} was requested but is not supported by this service. ${RANGE_TEXT}`);
+  }
+  return resolved.version;
 }
+
+/** The version of this request, as the version middleware negotiated it; `explicit`: the client named one. */
+export interface NegotiatedVersion {
+  version: Microversion;
+  explicit: boolean;
+}
+
+export const negotiatedVersion = (res: Response): NegotiatedVersion => res.locals.apiVersion as NegotiatedVersion;
 
 /** Sets the version headers on every answer (errors included) and refuses unsupported versions. */
 export function apiVersionHeaders(): RequestHandler {
@@ -47,8 +44,25 @@ export function apiVersionHeaders(): RequestHandler {
     res.set(MAX_HEADER, MAX_API_VERSION);
     res.vary(VERSION_HEADER);
     res.set(VERSION_HEADER, MAX_API_VERSION);
-    res.set(VERSION_HEADER, negotiateVersion(requestedVersion(req)));
+    const requested = requestedVersion(req, VERSION_HEADER, 'baremetal');
+    const version = negotiateVersion(requested);
+    res.locals.apiVersion = { version, explicit: requested !== undefined } satisfies NegotiatedVersion;
+    res.set(VERSION_HEADER, formatVersion(version));
     next();
+  };
+}
+
+/**
+ * Routes that a version introduced: below it Ironic answers 404, as if they did not exist, or
+ * (`writes: 405`, as its inspection rules) 405 to anything but a read. Mount before the routes.
+ */
+export function sinceVersion(since: string, refusal: { message?: string; writes?: 404 | 405 } = {}): RequestHandler {
+  return (req, res, next) => {
+    const { version } = negotiatedVersion(res);
+    if (VersionRange.atLeast(version, since)) return next();
+    const message = `${refusal.message ?? 'The resource could not be found'}: it needs API version ${since} or newer (requested ${formatVersion(version)}).`;
+    const status = req.method === 'GET' || req.method === 'HEAD' ? 404 : (refusal.writes ?? 404);
+    next(Object.assign(new Error(message), { status }));
   };
 }
 

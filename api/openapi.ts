@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { RuleSchema } from '../activities/rules/schema';
+import { InspectionRuleSchema } from '../activities/rules/ironic-schema';
+import { InspectionRuleListQuerySchema, InspectionRuleShowQuerySchema } from './inspection-rule-routes';
 import { IntrospectionDataSchema } from '../common/inventory';
 import { JsonPatchSchema } from '../nodes/json-patch';
 import { ProvisionRequestSchema } from '../nodes/provision-states';
@@ -9,6 +11,7 @@ import { BulkRequestSchema } from './bulks';
 import { TOKEN_HEADER } from './callbacks';
 import { BulkListQuerySchema, BulkStatusQuerySchema, ListQuerySchema, StartQuerySchema } from './inspector-routes';
 import { NodeListQuerySchema, NodePortsQuerySchema, PortListQuerySchema, ShowQuerySchema, TraitsBodySchema } from './node-routes';
+import { BootDeviceRequestSchema, PowerRequestSchema } from './node-management-routes';
 
 // The OpenAPI 3.1 description of both APIs (GET /openapi.json on each), made from the zod
 // schemas the routes validate with: one table of operations naming them, no second copy of
@@ -96,7 +99,7 @@ export const INSPECTOR_OPERATIONS: Operation[] = [
   op('post', '/v1/introspection/:node/abort', 'admin', "Abort a node's introspection", accepted('aborting')),
   op('get', '/v1/introspection/:node/data', 'reader', 'The processed introspection data', ok('the data')),
   op('get', '/v1/introspection/:node/data/unprocessed', 'reader', 'The data as the agent sent it', ok('the data')),
-  op('post', '/v1/introspection/:node/data/unprocessed', 'admin', 'Process the stored data again (reapply)', accepted('reapplying')),
+  op('post', '/v1/introspection/:node/data/unprocessed', 'admin', 'Process the stored data again (reapply); with a JSON object in the body (API 1.15), that data, kept as the raw data', { '202': 'reapplying', '409': 'a run is under way' }),
   op('get', '/v1/introspection/:node/logs', 'admin', "The ramdisk's logs", ok('application/gzip')),
   op('post', '/v1/rules', 'admin', 'Create an introspection rule', { '201': 'the rule' }, {
     body: RuleSchema,
@@ -158,6 +161,41 @@ export const NODE_OPERATIONS: Operation[] = [
     example: [{ op: 'add', path: '/local_link_connection/switch_id', value: '88:5a:92:ec:54:59' }],
   }),
   op('delete', '/v1/ports/:port', 'admin', 'Delete a port', { '204': 'deleted' }),
+  // api/ironic-inspection-routes.ts
+  op('get', '/v1/nodes/:node/inventory', 'reader', "A node's inventory and plugin data from its latest introspection (API 1.81)", { '200': '{ inventory, plugin_data }', '404': 'no data, or API version below 1.81' }),
+  op('post', '/v1/continue_inspection', 'agent', "The agent's data, as /v1/continue on the inspector API (API 1.84; 1.1 answers { uuid })", { '202': '{ node, config } or { uuid }', '404': 'API version between 1.2 and 1.83' }, {
+    body: IntrospectionDataSchema,
+    example: AGENT_DATA_EXAMPLE,
+  }),
+  // api/inspection-rule-routes.ts
+  op('post', '/v1/inspection_rules', 'admin', 'Create an inspection rule (API 1.96)', { '201': 'the rule', '405': 'API version below 1.96' }, {
+    body: InspectionRuleSchema,
+    example: {
+      description: 'Large memory gets a trait',
+      priority: 50,
+      conditions: [{ op: 'gt', args: { values: ['{inventory[memory][physical_mb]}', 65536] } }],
+      actions: [{ op: 'add-trait', args: { name: 'CUSTOM_LARGE_MEMORY' } }],
+    },
+  }),
+  op('get', '/v1/inspection_rules', 'reader', 'Inspection rules, built-in ones too (API 1.96)', ok('{ inspection_rules, next }'), { query: InspectionRuleListQuerySchema }),
+  op('get', '/v1/inspection_rules/:uuid', 'reader', 'An inspection rule (a sensitive one without its conditions and actions)', ok('the rule'), { query: InspectionRuleShowQuerySchema }),
+  op('patch', '/v1/inspection_rules/:uuid', 'admin', 'Change an inspection rule (JSON Patch); built-in ones cannot be', ok('the rule'), {
+    body: JsonPatchSchema,
+    example: [{ op: 'replace', path: '/priority', value: 60 }],
+  }),
+  op('delete', '/v1/inspection_rules/:uuid', 'admin', 'Delete an inspection rule; built-in ones cannot be', { '204': 'deleted' }),
+  // api/node-management-routes.ts
+  op('get', '/v1/nodes/:node/validate', 'reader', "Whether each interface can work with the node's record (power, management: driver_info)", ok('{ <interface>: { result, reason } }')),
+  op('put', '/v1/nodes/:node/states/power', 'admin', 'Power on, off or reboot a node (a workflow runs the BMC commands; target_power_state meanwhile)', { '202': 'changing', '400': 'driver_info incomplete', '409': 'another power or boot device request is running' }, {
+    body: PowerRequestSchema,
+    example: { target: 'rebooting' },
+  }),
+  op('get', '/v1/nodes/:node/management/boot_device', 'reader', 'The boot device (null: the BMC cannot tell)', ok('{ boot_device, persistent }')),
+  op('put', '/v1/nodes/:node/management/boot_device', 'admin', 'Set the boot device for the next boot', { '204': 'set on the BMC', '409': 'another power or boot device request is running', '503': 'the BMC did not take it' }, {
+    body: BootDeviceRequestSchema,
+    example: { boot_device: 'pxe', persistent: false },
+  }),
+  op('get', '/v1/nodes/:node/management/boot_device/supported', 'reader', 'The boot devices that can be set', ok('{ supported_boot_devices }')),
 ];
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;

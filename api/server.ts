@@ -19,7 +19,10 @@ import { metricsRoute, readVisibilityFrom, requestMetrics } from './metrics';
 import { openApiRoute } from './openapi';
 import { callbackRoutes, inspectorRoutes, inspectorVersions } from './inspector-routes';
 import { Introspections } from './introspections';
+import { ironicInspectionRoutes } from './ironic-inspection-routes';
+import { loadBuiltInRules } from './inspection-rule-routes';
 import { nodeRoutes } from './node-routes';
+import { nodeManagementRoutes, NodePowerRequests } from './node-management-routes';
 import { Verifications } from './verifications';
 
 export interface RunningApi {
@@ -90,6 +93,9 @@ export async function startApi(config: Config): Promise<RunningApi> {
   nodes.use(metricsRoute(config.WORKER_METRICS_URL, auth.middleware()));
   nodes.use(refuseBrowserWrites);
   nodes.use(requireDependencies(monitor, ['registry']));
+  await loadBuiltInRules(registry, config.INSPECTION_RULES_FILE);
+  nodes.use(ironicInspectionRoutes({ registry, introspections, callbacks: new Callbacks(client, registry, store, config), continueBodyLimit: config.CONTINUE_BODY_LIMIT, guard: auth.middleware() }));
+  nodes.use(nodeManagementRoutes(registry, new NodePowerRequests(client, registry, config), auth.middleware()));
   nodes.use(
     nodeRoutes(registry, {
       guard: auth.middleware(),

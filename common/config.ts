@@ -114,6 +114,12 @@ const ConfigSchema = z.object({
   PROCESSING_KEEP_PORTS: z.string().optional(),
   PROCESSING_PCI_ALIASES: z.string().optional(),
   PROCESSING_MIN_ROOT_DISK_GIB: z.string().optional(),
+  /** Built-in inspection rules (Ironic's, API 1.96): a JSON file holding a list of rules, read-only through the API. */
+  INSPECTION_RULES_FILE: z.string().min(1).optional(),
+  PROCESSING_OVERWRITE_EXISTING: z.string().optional(),
+  PROCESSING_CPU_FLAGS: z.string().optional(),
+  PROCESSING_PHYSNET_CIDR_MAP: z.string().optional(),
+  PROCESSING_ACCELERATORS_FILE: z.string().optional(),
   /** Where a worker process serves its metrics and the Temporal SDK's (127.0.0.1; the SDK's exporter on the next port). */
   WORKER_METRICS_PORT: port.default(9464),
   /** The worker process's metrics, appended to the API's /metrics; unset: the workers in the API's process. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_TLV_VALUE_BYTES, MAX_TLVS } from './lldp-tlv';
 
 // The introspection data contract shared by agent, API and worker. Field names,
 // types and units follow ironic-python-agent's inventory (hardware.py) so that
@@ -7,7 +8,9 @@ import { z } from 'zod';
 
 const optionalString = z.string().nullish();
 
-export const LldpTlvSchema = z.tuple([z.number().int(), z.string()]);
+// LLDP TLVs as IPA sends them: [type, hex of the value]; bounded here, decoded field by field by the hooks.
+export const LldpTlvSchema = z.tuple([z.number().int().min(0).max(127), z.string().max(2 * MAX_TLV_VALUE_BYTES)]);
+const LldpTlvsSchema = z.array(LldpTlvSchema).max(MAX_TLVS);
 
 export const InterfaceSchema = z.looseObject({
   name: z.string().min(1).max(255),
@@ -15,13 +18,16 @@ export const InterfaceSchema = z.looseObject({
   ipv4_address: optionalString,
   ipv6_address: optionalString,
   has_carrier: z.boolean().nullish(),
-  lldp: z.array(LldpTlvSchema).nullish(),
+  lldp: LldpTlvsSchema.nullish(),
   vendor: optionalString,
   product: optionalString,
   client_id: optionalString,
   biosdevname: optionalString,
   speed_mbps: z.number().nullish(),
   pxe_enabled: z.boolean().nullish(),
+  /** The NIC's PCI function (0000:3b:00.0) and kernel driver (IPA's NetworkInterface). */
+  pci_address: optionalString,
+  driver: optionalString,
 });
 
 export const CpuSchema = z.looseObject({
@@ -52,6 +58,8 @@ export const DiskSchema = z.looseObject({
   by_path: optionalString,
   logical_sectors: z.number().nullish(),
   physical_sectors: z.number().nullish(),
+  /** Transport as lsblk's TRAN: sata, sas, nvme, usb, virtio, ... (IPA's BlockDevice). */
+  tran: optionalString,
 });
 
 export const SystemVendorSchema = z.looseObject({
@@ -85,15 +93,37 @@ export const InventorySchema = z.looseObject({
   hostname: optionalString,
 });
 
+// IPA's pci-devices and usb-devices collectors (numa_node_id: the sysfs file's text, "-1" without NUMA).
+export const MAX_PCI_DEVICES = 4096;
+export const MAX_USB_DEVICES = 1024;
+export const PciDeviceSchema = z.looseObject({
+  vendor_id: z.string().max(16),
+  product_id: z.string().max(16),
+  class: optionalString,
+  revision: optionalString,
+  bus: optionalString,
+  numa_node_id: z.union([z.string().max(16), z.number().int()]).nullish(),
+});
+export const UsbDeviceSchema = z.looseObject({ product: optionalString, vendor: optionalString, handle: optionalString });
+
 /** What an agent posts to /v1/continue. `error` is set when the ramdisk itself failed. */
 export const IntrospectionDataSchema = z.looseObject({
   inventory: InventorySchema,
   root_disk: DiskSchema.nullish(),
   boot_interface: optionalString,
   error: optionalString,
+  // IPA's `lldp` collector: raw TLVs per interface name (newer than inventory.interfaces[].lldp).
+  lldp_raw: z
+    .record(z.string().max(255), LldpTlvsSchema)
+    .refine((raw) => Object.keys(raw).length <= MAX_INTERFACES, `at most ${MAX_INTERFACES} interfaces`)
+    .nullish(),
   configuration: z
     .looseObject({ collectors: z.array(z.string()).optional(), managers: z.array(z.unknown()).optional() })
     .optional(),
+  pci_devices: z.array(PciDeviceSchema).max(MAX_PCI_DEVICES).nullish(),
+  usb_devices: z.array(UsbDeviceSchema).max(MAX_USB_DEVICES).nullish(),
+  /** IPA's dmi-decode collector: {bios, cpu, memory} of dmidecode's fields. */
+  dmi: z.looseObject({}).nullish(),
 });
 
 export type Interface = z.infer<typeof InterfaceSchema>;

@@ -115,6 +115,34 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('bulk_nodes_state').on('bulk_nodes').columns(['bulk_id', 'state', 'seq']).execute();
     },
   },
+  '0005_port_extra_target_power_state': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('ports').addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+      await db.schema.alterTable('nodes').addColumn('target_power_state', 'varchar(15)').execute();
+    },
+  },
+  '0007_node_inspect_interface': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('nodes').addColumn('inspect_interface', 'varchar(16)', (c) => c.notNull().defaultTo('agent')).execute();
+    },
+  },
+  '0006_inspection_rules': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('inspection_rules')
+        .addColumn('uuid', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('description', 'varchar(255)')
+        .addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('sensitive', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('phase', 'varchar(16)', (c) => c.notNull().defaultTo('main'))
+        .addColumn('conditions', 'text', (c) => c.notNull())
+        .addColumn('actions', 'text', (c) => c.notNull())
+        .addColumn('built_in', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(32)')
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

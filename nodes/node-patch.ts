@@ -17,6 +17,7 @@ const REMOVED: Record<keyof NodeUpdate, JsonValue | undefined> = {
   resource_class: null,
   maintenance: false,
   maintenance_reason: null,
+  inspect_interface: 'agent',
 };
 
 /** Fields a node shows but an operator cannot patch, with where to change them instead. */
@@ -83,6 +84,7 @@ export function patchNode(node: NodeRecord, patch: JsonPatch): NodeChanges {
     resource_class: node.resource_class,
     maintenance: node.maintenance,
     maintenance_reason: node.maintenance_reason,
+    inspect_interface: node.inspect_interface,
   };
   const next = parseInput(NodeUpdateSchema, applyJsonPatch(current, rewritten));
   const touchesBmc = fields.includes('driver_info') || fields.includes('driver');

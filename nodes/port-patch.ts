@@ -16,6 +16,7 @@ const REMOVED: Record<keyof PortUpdate, JsonValue | undefined> = {
   pxe_enabled: true,
   local_link_connection: {},
   physical_network: null,
+  extra: {},
 };
 
 const READ_ONLY: Record<string, string> = {
@@ -35,6 +36,7 @@ export function patchPort(port: PortRecord, patch: JsonPatch): PortUpdate {
     pxe_enabled: port.pxe_enabled,
     local_link_connection: port.local_link_connection,
     physical_network: port.physical_network,
+    extra: port.extra,
   };
   return parseInput(PortUpdateSchema, applyJsonPatch(current, rewritten));
 }

@@ -2,7 +2,7 @@ import { isIPv6 } from 'node:net';
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { ProvisionStateSchema } from './provision-states';
-import { DriverSchema, JsonObjectSchema } from './schema';
+import { DriverSchema, InspectInterfaceSchema, JsonObjectSchema } from './schema';
 import type { NodesTable, PortsTable, RulesTable } from './tables';
 
 // The registry's records as the rest of the code sees them, and how table rows become records.
@@ -20,6 +20,8 @@ export const NodeRecordSchema = z.object({
   traits: z.array(z.string()),
   resource_class: z.string().nullable(),
   power_state: z.string().nullable(),
+  /** Set while a power request over the node API runs (workflows/node-power.ts), as Ironic shows it. */
+  target_power_state: z.string().nullable(),
   provision_state: ProvisionStateSchema,
   target_provision_state: ProvisionStateSchema.nullable(),
   provision_updated_at: timestamp,
@@ -28,6 +30,7 @@ export const NodeRecordSchema = z.object({
   maintenance_reason: z.string().nullable(),
   inspection_started_at: timestamp,
   inspection_finished_at: timestamp,
+  inspect_interface: InspectInterfaceSchema,
   created_at: z.string(),
   updated_at: timestamp,
 });
@@ -40,6 +43,7 @@ export const PortRecordSchema = z.object({
   pxe_enabled: z.boolean(),
   local_link_connection: z.record(z.string(), z.string()),
   physical_network: z.string().nullable(),
+  extra: JsonObjectSchema,
   created_at: z.string(),
   updated_at: timestamp,
 });
@@ -58,13 +62,14 @@ export type NodeChanges = Partial<Omit<NodeRecord, 'uuid' | 'created_at' | 'upda
 
 /** A node as enrolled: in `enroll`, with no power state, traits or errors yet. */
 export function newNodeRecord(
-  fields: Pick<NodeRecord, 'uuid' | 'name' | 'driver' | 'driver_info' | 'properties' | 'extra' | 'resource_class'>,
+  fields: Pick<NodeRecord, 'uuid' | 'name' | 'driver' | 'driver_info' | 'properties' | 'extra' | 'resource_class'> & Partial<Pick<NodeRecord, 'inspect_interface'>>,
   created_at: string,
 ): NodeRecord {
   return {
     ...fields,
     traits: [],
     power_state: null,
+    target_power_state: null,
     provision_state: 'enroll',
     target_provision_state: null,
     provision_updated_at: created_at,
@@ -73,6 +78,7 @@ export function newNodeRecord(
     maintenance_reason: null,
     inspection_started_at: null,
     inspection_finished_at: null,
+    inspect_interface: fields.inspect_interface ?? 'agent',
     created_at,
     updated_at: null,
   };
@@ -89,6 +95,7 @@ export function toNode(row: Selectable<NodesTable>): NodeRecord {
     traits: JSON.parse(row.traits),
     resource_class: row.resource_class,
     power_state: row.power_state,
+    target_power_state: row.target_power_state,
     provision_state: row.provision_state as NodeRecord['provision_state'],
     target_provision_state: row.target_provision_state as NodeRecord['target_provision_state'],
     provision_updated_at: row.provision_updated_at,
@@ -97,6 +104,7 @@ export function toNode(row: Selectable<NodesTable>): NodeRecord {
     maintenance_reason: row.maintenance_reason,
     inspection_started_at: row.inspection_started_at,
     inspection_finished_at: row.inspection_finished_at,
+    inspect_interface: row.inspect_interface as NodeRecord['inspect_interface'],
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -125,6 +133,7 @@ export function toPort(row: Selectable<PortsTable>): PortRecord {
     pxe_enabled: Boolean(row.pxe_enabled),
     local_link_connection: JSON.parse(row.local_link_connection),
     physical_network: row.physical_network,
+    extra: JSON.parse(row.extra),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { InspectionRuleRecords } from './inspection-rules';
 import { sql, type Insertable, type Kysely } from 'kysely';
 import { ConflictError, InvalidInputError, NotFoundError } from '../common/errors';
 import type { NodePatch } from '../activities/hooks/types';
@@ -43,12 +44,15 @@ export class NodeRegistry {
   /** Each node's latest introspection, for the list. */
   readonly introspections: IntrospectionRecords;
   readonly bulks: BulkRecords;
+  /** Ironic's inspection rules (inspection-rules.ts). */
+  readonly inspectionRules: InspectionRuleRecords;
 
   constructor(private readonly db: Kysely<Database>) {
     this.runs = new IntrospectionRuns(db);
     this.discoveries = new Discoveries(db);
     this.introspections = new IntrospectionRecords(db);
     this.bulks = new BulkRecords(db, (filter) => this.listNodes(filter));
+    this.inspectionRules = new InspectionRuleRecords(db);
   }
 
   async close(): Promise<void> {
@@ -73,6 +77,7 @@ export class NodeRegistry {
         properties: body.properties,
         extra: body.extra,
         resource_class: body.resource_class ?? null,
+        inspect_interface: body.inspect_interface,
       },
       now(),
     );
@@ -306,6 +311,7 @@ export class NodeRegistry {
           pxe_enabled: body.pxe_enabled ? 1 : 0,
           local_link_connection: JSON.stringify(body.local_link_connection),
           physical_network: body.physical_network ?? null,
+          extra: JSON.stringify(body.extra),
           created_at: now(),
           updated_at: null,
         })
@@ -345,11 +351,12 @@ export class NodeRegistry {
         // Written only if no other writer changed the port since it was read (ports have no version column).
         const result = await this.db
           .updateTable('ports')
-          .set({ ...next, pxe_enabled: next.pxe_enabled ? 1 : 0, local_link_connection: JSON.stringify(next.local_link_connection), updated_at: now() })
+          .set({ ...next, pxe_enabled: next.pxe_enabled ? 1 : 0, local_link_connection: JSON.stringify(next.local_link_connection), extra: JSON.stringify(next.extra), updated_at: now() })
           .where('uuid', '=', port.uuid)
           .where('address', '=', port.address)
           .where('pxe_enabled', '=', port.pxe_enabled ? 1 : 0)
           .where('local_link_connection', '=', JSON.stringify(port.local_link_connection))
+          .where('extra', '=', JSON.stringify(port.extra))
           .where((eb) => (port.physical_network === null ? eb('physical_network', 'is', null) : eb('physical_network', '=', port.physical_network)))
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) === 1) return this.getPortOrThrow(uuid);

@@ -101,6 +101,16 @@ export const MaintenanceReasonSchema = z.string().max(255);
 /** The body of PUT /v1/nodes/<node>/maintenance. */
 export const MaintenanceRequestSchema = z.strictObject({ reason: MaintenanceReasonSchema.nullish() });
 
+/** How a node is inspected (Ironic's inspect_interface): `agent` boots the ramdisk; `redfish` reads the BMC, without a boot. */
+export const INSPECT_INTERFACES = ['agent', 'redfish'] as const;
+export const InspectInterfaceSchema = z.enum(INSPECT_INTERFACES);
+export type InspectInterface = z.infer<typeof InspectInterfaceSchema>;
+
+/** Ironic refuses an interface its hardware type does not support: Redfish inspection needs the Redfish driver's BMC. */
+const inspectInterfaceFitsDriver = (node: { driver: Driver; inspect_interface: InspectInterface }) =>
+  node.inspect_interface !== 'redfish' || node.driver === 'redfish';
+const INSPECT_INTERFACE_MISFIT = { path: ['inspect_interface'], message: 'redfish needs driver redfish (its BMC is read over Redfish); use agent for other drivers' };
+
 export const NodeCreateSchema = z.strictObject({
   uuid: z.uuid().optional(),
   name: NodeNameSchema.nullish(),
@@ -109,7 +119,8 @@ export const NodeCreateSchema = z.strictObject({
   properties: JsonObjectSchema.default({}),
   extra: JsonObjectSchema.default({}),
   resource_class: ResourceClassSchema.nullish(),
-});
+  inspect_interface: InspectInterfaceSchema.default('agent'),
+}).refine(inspectInterfaceFitsDriver, INSPECT_INTERFACE_MISFIT);
 export type NodeCreate = z.infer<typeof NodeCreateSchema>;
 
 /** The node fields an operator may change (by JSON Patch), as they must look after the change. */
@@ -122,7 +133,8 @@ export const NodeUpdateSchema = z.strictObject({
   resource_class: ResourceClassSchema.nullable(),
   maintenance: z.boolean(),
   maintenance_reason: MaintenanceReasonSchema.nullable(),
-});
+  inspect_interface: InspectInterfaceSchema,
+}).refine(inspectInterfaceFitsDriver, INSPECT_INTERFACE_MISFIT);
 export type NodeUpdate = z.infer<typeof NodeUpdateSchema>;
 
 /** Ironic's trait names: CUSTOM_[A-Z0-9_]+ or a standard (os-traits, upper-case) name. */
@@ -149,6 +161,8 @@ export const PortCreateSchema = z.strictObject({
   pxe_enabled: z.boolean().default(true),
   local_link_connection: z.record(z.string(), z.string()).default({}),
   physical_network: z.string().max(64).nullish(),
+  /** Free-form, as Ironic's (ironic-inspector puts an InfiniBand client-id here). */
+  extra: JsonObjectSchema.default({}),
 });
 export type PortCreate = z.infer<typeof PortCreateSchema>;
 

@@ -12,6 +12,8 @@ export interface NodesTable {
   traits: string;
   resource_class: string | null;
   power_state: string | null;
+  /** The power state a power request is taking the node to (migration 0005). */
+  target_power_state: string | null;
   provision_state: string;
   target_provision_state: string | null;
   /** When provision_state last changed (migration 0002). */
@@ -24,6 +26,8 @@ export interface NodesTable {
   inspection_finished_at: string | null;
   created_at: string;
   updated_at: string | null;
+  /** agent or redfish: how the node is inspected (migration 0007). */
+  inspect_interface: string;
   /** Bumped on every write; writers retry when it moved under them (optimistic locking). */
   version: Generated<number>;
 }
@@ -35,6 +39,8 @@ export interface PortsTable {
   pxe_enabled: number;
   local_link_connection: string;
   physical_network: string | null;
+  /** Ironic's free-form port `extra`, JSON (migration 0005; '{}' unless given). */
+  extra: Generated<string>;
   created_at: string;
   updated_at: string | null;
 }
@@ -109,6 +115,23 @@ export interface BulkNodesTable {
   finished_at: string | null;
 }
 
+/** Ironic's inspection rules (API 1.96), the built-in ones (from INSPECTION_RULES_FILE) too (migration 0007). */
+export interface InspectionRulesTable {
+  uuid: string;
+  description: string | null;
+  priority: number;
+  /** 1: conditions and actions are never shown. */
+  sensitive: number;
+  phase: string;
+  /** JSON lists. */
+  conditions: string;
+  actions: string;
+  /** 1: loaded from the file, read-only through the API. */
+  built_in: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
 export interface Database {
   nodes: NodesTable;
   ports: PortsTable;
@@ -118,4 +141,5 @@ export interface Database {
   bulks: BulksTable;
   bulk_names: BulkNamesTable;
   bulk_nodes: BulkNodesTable;
+  inspection_rules: InspectionRulesTable;
 }

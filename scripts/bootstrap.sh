@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 TOOLS_DIR="${INTROSPECTOR_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/introspector/bin}"
 TEMPORAL_MODULE="github.com/temporalio/cli/cmd/temporal@v1.5.1"
 VERSITYGW_MODULE="github.com/versity/versitygw/cmd/versitygw@v1.7.0"
-APT_PACKAGES=(ipmitool openipmi iproute2 postgresql python3-venv)
+APT_PACKAGES=(ipmitool openipmi iproute2 postgresql python3-venv tcpdump) # tcpdump: the agent's LLDP capture (+ the ramdisk's copy)
 # DHCP/TFTP and the iPXE binaries it serves: for dnsmasq (PXE_INTERFACE) and for `npm test`.
 if [ -n "${PXE_INTERFACE:-}" ] || [ "${npm_lifecycle_event:-}" = test ]; then
   APT_PACKAGES+=(dnsmasq-base ipxe)

@@ -208,7 +208,7 @@ export class RedfishSim {
 }
 
 /** A bcrypt htpasswd line, made with the venv's own bcrypt; the password goes over stdin. */
-async function writeHtpasswd(python: string, file: string, username: string, password: string): Promise<void> {
+export async function writeHtpasswd(python: string, file: string, username: string, password: string): Promise<void> {
   // Cost 4: the emulator checks the hash on every request, and the default (12) costs ~0.3 s each.
   const script = 'import bcrypt, sys; print(bcrypt.hashpw(sys.stdin.buffer.read(), bcrypt.gensalt(4)).decode())';
   const hash = await new Promise<string>((resolve, reject) => {

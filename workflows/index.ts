@@ -3,3 +3,4 @@ export { reapplyNode } from './reapply-node';
 export { discoverNode } from './discover-node';
 export { bulkIntrospection } from './bulk-introspection';
 export { verifyBmc } from './verify-bmc';
+export { nodePower } from './node-power';

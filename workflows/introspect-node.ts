@@ -14,6 +14,7 @@ import { introspectNodeV2 } from './legacy/introspect-node-v2';
 import { acceptAgentData } from './agent-data';
 import { acceptBootPhases, reachPhase, waitingDetail } from './boot-phases';
 import { reportToBulk } from './bulk-report';
+import { inspectOutOfBand } from './out-of-band';
 import { countEnd, countStart } from './run-metrics';
 import { errorMessage, failureType, newStatus, stateChanges } from './status';
 
@@ -21,6 +22,8 @@ import { errorMessage, failureType, newStatus, stateChanges } from './status';
 const PXE_EVERY_BOOT = 'introspect-node-v2-pxe-every-boot';
 /** Marks runs whose registry and processing steps are local activities; earlier runs replay in introspectNodeV2. */
 const LOCAL_STEPS = 'introspect-node-v3-local-steps';
+/** Marks runs that read an out-of-band node's hardware from its BMC (workflows/out-of-band.ts). */
+const OUT_OF_BAND = 'introspect-node-out-of-band';
 
 /**
  * Introspects one node: check it may be → for each boot attempt: wait for the agent from
@@ -38,7 +41,7 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
   if (!patched(PXE_EVERY_BOOT)) return introspectNodeV1(input);
   if (!patched(LOCAL_STEPS)) return introspectNodeV2(input);
   const { nodeUuid, bulkId } = input;
-  const manageBoot = input.manageBoot !== false;
+  let manageBoot = input.manageBoot !== false;
   const bmc = bmcActivities(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED);
   const inBulk = bulkId ? ([{ bulkId }] as const) : ([] as const);
   const status = newStatus('starting', 'starting', manageBoot ? input.bootAttempts : 0);
@@ -64,7 +67,12 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
   countStart();
 
   try {
-    await step('starting', 'checking the node may be introspected and marking it inspecting', () => localRegistry.markInspecting(nodeUuid, ...inBulk));
+    const marked = await step('starting', 'checking the node may be introspected and marking it inspecting', () => localRegistry.markInspecting(nodeUuid, ...inBulk));
+    // Histories from before OUT_OF_BAND recorded no result here (undefined): they replay on.
+    if (marked?.outOfBand && patched(OUT_OF_BAND)) {
+      manageBoot = false; // no boot, and no power-off after a failure either
+      return await inspectOutOfBand(input, status, step, setState);
+    }
     const deadline = Date.now() + input.timeoutSeconds * 1000;
     if (!manageBoot) {
       setState('waiting', 'waiting for agent of a server booted by someone else (manage_boot false)');

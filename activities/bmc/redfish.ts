@@ -99,6 +99,28 @@ function redfishMessage(body: unknown): string {
   return parts.join('; ');
 }
 
+// Far above any Redfish resource (a ComputerSystem is a few KiB): a bigger answer is not a BMC's.
+const MAX_ANSWER_BYTES = 1 << 20;
+
+class TooLargeError extends Error {}
+
+/** The answer's body as text, read no further than MAX_ANSWER_BYTES. */
+async function boundedText(res: Response): Promise<string> {
+  if (Number(res.headers.get('content-length')) > MAX_ANSWER_BYTES) {
+    await res.body?.cancel();
+    throw new TooLargeError();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body ?? []) {
+    size += chunk.byteLength;
+    // leaving the loop cancels the rest of the stream
+    if (size > MAX_ANSWER_BYTES) throw new TooLargeError();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 const REDFISH_ROOT = '/redfish/v1/';
 
 /**
@@ -123,7 +145,8 @@ function redfishPath(raw: string, origin: string): string | undefined {
  */
 export class RedfishDriver implements BmcDriver {
   private readonly base: URL;
-  private readonly systemPath: string;
+  /** /redfish/v1/Systems/<id>, from redfish_system_id. */
+  readonly systemPath: string;
   /** base64 of username:password, for the Authorization header. */
   private readonly credentials: string | undefined;
   private readonly timeoutMs: number;
@@ -224,6 +247,24 @@ export class RedfishDriver implements BmcDriver {
         ),
         true,
       );
+    }
+  }
+
+  /**
+   * A resource the BMC names (an @odata.id, or a path of this BMC), as JSON; undefined when the
+   * BMC answers 404 (a link to something it does not serve). A path that would leave
+   * /redfish/v1/ of redfish_address is refused: the credentials stay on this BMC.
+   */
+  async read(path: string): Promise<Json | undefined> {
+    const safe = redfishPath(path, this.base.origin);
+    if (!safe) {
+      throw new BmcError(this.describe('GET', this.said(path, 200), 'refused: the BMC links to a resource outside /redfish/v1/ of redfish_address'), false);
+    }
+    try {
+      return (await this.request('GET', safe)).body;
+    } catch (err) {
+      if (err instanceof MissingError) return undefined;
+      throw err;
     }
   }
 
@@ -344,8 +385,9 @@ export class RedfishDriver implements BmcDriver {
         redirect: 'manual',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      text = await res.text();
+      text = await boundedText(res);
     } catch (err) {
+      if (err instanceof TooLargeError) throw new BmcError(this.describe(method, path, `HTTP ${res!.status} with an answer over ${MAX_ANSWER_BYTES} bytes; is redfish_address a Redfish service?`), false);
       throw this.networkError(method, path, err);
     }
 
@@ -369,8 +411,10 @@ export class RedfishDriver implements BmcDriver {
       throw new BmcError(this.describe(method, path, `${statusLine}: the BMC answered with a redirect ${to}; redirects are not followed: ${advice}`), false);
     }
     const said = this.said(redfishMessage(parsed), 200);
-    const answer = `${statusLine}${said ? `: ${said}` : ''}`;
+    const advice = res.status === 401 ? '; check redfish_username and redfish_password' : '';
+    const answer = `${statusLine}${said ? `: ${said}` : ''}${advice}`;
     if (res.status === 412) throw new StaleEtagError(this.describe(method, path, answer));
+    if (res.status === 404) throw new MissingError(this.describe(method, path, answer));
     if (!RETRYABLE_STATUS(res.status)) throw new BmcError(this.describe(method, path, answer), false);
     const retryAfter = Number(res.headers.get('retry-after'));
     throw new BusyError(this.describe(method, path, answer), Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : 0);
@@ -391,7 +435,13 @@ export class RedfishDriver implements BmcDriver {
   }
 }
 
-/** A busy or broken BMC (5xx, 429...): worth another try, after Retry-After when it gave one. */
+/** 404: the BMC does not serve that path. */
+class MissingError extends BmcError {
+  constructor(message: string) {
+    super(message, false);
+  }
+}
+
 /** 412: the resource changed since its ETag was read; only a fresh read can help. */
 class StaleEtagError extends BmcError {
   constructor(message: string) {
@@ -399,6 +449,7 @@ class StaleEtagError extends BmcError {
   }
 }
 
+/** A busy or broken BMC (5xx, 429...): worth another try, after Retry-After when it gave one. */
 class BusyError extends BmcError {
   constructor(
     message: string,

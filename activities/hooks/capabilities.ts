@@ -2,7 +2,7 @@ import { mergeCapabilities, type CapabilityValue } from './capabilities-string';
 import { requireInventory } from './helpers';
 import type { ProcessingHook } from './types';
 
-/** ironic-inspector's default [capabilities]cpu_flags map: CPU flag → capability. */
+/** ironic-inspector's default [capabilities]cpu_flags map: CPU flag → capability (PROCESSING_CPU_FLAGS replaces it). */
 export const CPU_FLAG_CAPABILITIES: Record<string, string> = {
   vmx: 'cpu_vt',
   svm: 'cpu_vt',
@@ -12,7 +12,7 @@ export const CPU_FLAG_CAPABILITIES: Record<string, string> = {
   smx: 'cpu_txt',
 };
 
-/** Boot mode and CPU-flag capabilities, merged into properties.capabilities. */
+/** Boot mode and CPU-flag capabilities (config.cpuFlags), merged into properties.capabilities. */
 export const capabilitiesHook: ProcessingHook = {
   name: 'capabilities',
   beforeUpdate(ctx) {
@@ -23,7 +23,7 @@ export const capabilitiesHook: ProcessingHook = {
     if (bootMode) caps.boot_mode = bootMode;
 
     const flags = new Set(Array.isArray(inventory.cpu?.flags) ? inventory.cpu.flags : []);
-    for (const [flag, capability] of Object.entries(CPU_FLAG_CAPABILITIES)) {
+    for (const [flag, capability] of Object.entries(ctx.config.cpuFlags)) {
       if (flags.has(flag)) caps[capability] = 'true';
     }
 

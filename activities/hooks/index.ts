@@ -1,10 +1,14 @@
 import type { IntrospectionData } from '../../common/inventory';
 import { hookDurations } from '../../common/metrics';
-import { capabilitiesHook } from './capabilities';
+import { acceleratorsHook, KNOWN_ACCELERATORS } from './accelerators';
+import { capabilitiesHook, CPU_FLAG_CAPABILITIES } from './capabilities';
 import { extraHardwareHook } from './extra_hardware';
 import { lldpBasicHook } from './lldp_basic';
 import { localLinkConnectionHook } from './local_link_connection';
+import { keepExistingValues } from './overwrite';
 import { pciDevicesHook } from './pci_devices';
+import { physnetCidrMapHook } from './physnet_cidr_map';
+import { raidDeviceHook } from './raid_device';
 import { ramdiskErrorHook } from './ramdisk_error';
 import { rootDiskSelectionHook } from './root_disk_selection';
 import { schedulerHook } from './scheduler';
@@ -33,6 +37,9 @@ export const HOOKS: Record<string, ProcessingHook> = Object.fromEntries(
     extraHardwareHook,
     lldpBasicHook,
     localLinkConnectionHook,
+    physnetCidrMapHook,
+    raidDeviceHook,
+    acceleratorsHook,
   ].map((hook) => [hook.name, hook]),
 );
 
@@ -44,6 +51,9 @@ export const HOOKS: Record<string, ProcessingHook> = Object.fromEntries(
  * (all_interfaces, patch.ports); lldp_basic before local_link_connection (which
  * prefers lldp_processed). capabilities and pci_devices both merge through
  * mergeCapabilities, so their order only decides the key order of the string.
+ * Optional hooks, not in this list: raid_device goes before root_disk_selection
+ * (which then uses the root_device it learns), physnet_cidr_map after
+ * validate_interfaces (all_interfaces, patch.ports), accelerators anywhere.
  */
 export const DEFAULT_HOOK_ORDER: string[] = [
   'ramdisk_error',
@@ -57,12 +67,19 @@ export const DEFAULT_HOOK_ORDER: string[] = [
   'local_link_connection',
 ];
 
-/** ironic-inspector's defaults: add_ports=pxe, keep_ports=all, no PCI aliases, 4 GiB minimum root disk. */
+/**
+ * ironic-inspector's defaults: add_ports=pxe, keep_ports=all, no PCI aliases, 4 GiB minimum root disk,
+ * overwrite_existing=true, its CPU flag map, no CIDR → physnet map, its known accelerators.
+ */
 export const DEFAULT_PROCESSING_CONFIG: ProcessingConfig = {
   addPorts: 'pxe',
   keepPorts: 'all',
   pciAliases: [],
   minRootDiskGiB: 4,
+  overwriteExisting: true,
+  cpuFlags: CPU_FLAG_CAPABILITIES,
+  physnetCidrMap: [],
+  accelerators: KNOWN_ACCELERATORS,
 };
 
 export function emptyPatch(): NodePatch {
@@ -78,7 +95,8 @@ export interface PipelineResult {
 }
 
 /**
- * Runs the hooks: every beforeProcessing in order, then every beforeUpdate in order.
+ * Runs the hooks: every beforeProcessing in order, then every beforeUpdate in order; with
+ * config.overwriteExisting false, what the node already has is then taken out of the patch.
  * Pure but for its timing metrics: the inputs are deep-copied and never modified. Any error a hook throws
  * becomes a HookError `hook <name>: <message>`; an unknown hook name in `order`
  * is an Error raised before any hook runs.
@@ -120,6 +138,7 @@ export function runPipeline(
   };
   for (const hook of hooks) run(hook, 'beforeProcessing');
   for (const hook of hooks) run(hook, 'beforeUpdate');
+  if (!ctx.config.overwriteExisting) keepExistingValues(ctx.patch, ctx.node);
 
   return { data: ctx.data, patch: ctx.patch, objects: ctx.objects };
 }

@@ -20,6 +20,7 @@ export interface PortSpec {
 /** The changes the pipeline wants applied to the node record, applied in one transaction. */
 export interface NodePatch {
   properties: Record<string, unknown>;
+  /** Keys to set; a key set to undefined is removed from the node's extra (JSON drops it when stored). */
   extra: Record<string, unknown>;
   /** Ports to create or update (matched by address). */
   ports: PortSpec[];
@@ -38,6 +39,20 @@ export interface ProcessingConfig {
   pciAliases: { vendor_id: string; product_id: string; name: string }[];
   /** Smallest disk considered for root, in GiB (ironic-inspector: 4). */
   minRootDiskGiB: number;
+  /** ironic-inspector's [processing]overwrite_existing: false keeps properties, capabilities and port physical networks the node already has. */
+  overwriteExisting: boolean;
+  /** CPU flag → capability set to `true` by the capabilities hook ([capabilities]cpu_flags). */
+  cpuFlags: Record<string, string>;
+  /** Port physical network by the CIDR holding the interface's IP, first match wins ([port_physnet]cidr_map). */
+  physnetCidrMap: { cidr: string; physnet: string }[];
+  /** PCI devices that are accelerators ([accelerators]known_devices): ids in bare lower-case hex, other keys as given. */
+  accelerators: KnownAccelerator[];
+}
+
+export interface KnownAccelerator {
+  vendor_id: string;
+  device_id: string;
+  [key: string]: unknown;
 }
 
 /**

@@ -169,7 +169,8 @@ export const compileRegex = memoized((pattern): RE2JS => {
   }
 });
 
-function regexText(field: unknown): string {
+/** The text a pattern is matched against: toText, bounded. */
+export function regexText(field: unknown): string {
   const text = toText(field);
   if (text.length > MAX_REGEX_TEXT) {
     throw new Error(`text is ${text.length} characters, more than the ${MAX_REGEX_TEXT} a pattern is matched against`);

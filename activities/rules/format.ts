@@ -17,7 +17,8 @@ import { assertSafeKey, childValue } from './keys';
 
 export type FormatVariables = Record<string, unknown>;
 
-const VARIABLES = ['data', 'node'];
+/** The variables of ironic-inspector's rules; Ironic's rules have others (ironic-schema.ts). */
+const VARIABLES: readonly string[] = ['data', 'node'];
 
 /** Text one formatted value may grow to: a rule copying data must not blow up the node record. */
 export const MAX_FORMATTED_LENGTH = 64 * 1024;
@@ -34,12 +35,12 @@ type TemplatePart = string | Replacement;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 
 /** Parses the inside of `{...}`; throws on what Python would refuse or we do not support. */
-function parseReplacement(field: string): Replacement {
+function parseReplacement(field: string, names: readonly string[]): Replacement {
   const text = `{${field}}`;
   let i = 0;
   while (i < field.length && NAME_CHAR.test(field[i]!)) i++;
   const name = field.slice(0, i);
-  if (!VARIABLES.includes(name)) throw new Error(`invalid formatting variable key "${name}" in "${text}" (use data or node)`);
+  if (!names.includes(name)) throw new Error(`invalid formatting variable key "${name}" in "${text}" (use ${names.join(', ')})`);
   const keys: string[] = [];
   while (i < field.length) {
     let end: number;
@@ -64,7 +65,7 @@ function parseReplacement(field: string): Replacement {
 }
 
 /** Splits a Python format string into literal text and replacement fields; throws when it is invalid. */
-export function parseTemplate(template: string): TemplatePart[] {
+export function parseTemplate(template: string, names: readonly string[] = VARIABLES): TemplatePart[] {
   const parts: TemplatePart[] = [];
   let literal = '';
   let i = 0;
@@ -76,7 +77,7 @@ export function parseTemplate(template: string): TemplatePart[] {
     } else if (ch === '{') {
       const end = template.indexOf('}', i);
       if (end < 0) throw new Error(`single "{" in ${JSON.stringify(template)}`);
-      parts.push(literal, parseReplacement(template.slice(i + 1, end)));
+      parts.push(literal, parseReplacement(template.slice(i + 1, end), names));
       literal = '';
       i = end + 1;
     } else if (ch === '}') {
@@ -112,7 +113,7 @@ function spend(budget: Budget, text: string): string {
 }
 
 function format(template: string, vars: FormatVariables, budget: Budget): string {
-  return parseTemplate(template)
+  return parseTemplate(template, Object.keys(vars))
     .map((part) => spend(budget, typeof part === 'string' ? part : toText(lookup(part, vars))))
     .join('');
 }
@@ -155,6 +156,6 @@ function* strings(value: unknown): Generator<string> {
 }
 
 /** Checks every template in a value to be formatted (strings and object keys); throws on the first bad one. */
-export function checkTemplates(value: unknown): void {
-  for (const text of strings(value)) parseTemplate(text);
+export function checkTemplates(value: unknown, names: readonly string[] = VARIABLES): void {
+  for (const text of strings(value)) parseTemplate(text, names);
 }

@@ -1,12 +1,14 @@
 // The registry of collectors by name (IPA's ipa-inspection-collectors names).
 
 import { collectDefault } from './default';
+import { collectDmidecode } from './dmi-decode';
 import { collectExtraHardware } from './extra-hardware';
 import { collectLldp } from './lldp';
 import { collectLogs } from './logs';
 import { collectNumaTopology } from './numa-topology';
 import { collectPciDevices } from './pci-devices';
 import type { Collector } from './types';
+import { collectUsbDevices } from './usb-devices';
 
 export const COLLECTORS: Readonly<Record<string, Collector>> = Object.freeze({
   default: collectDefault,
@@ -14,6 +16,8 @@ export const COLLECTORS: Readonly<Record<string, Collector>> = Object.freeze({
   lldp: collectLldp,
   'pci-devices': collectPciDevices,
   'numa-topology': collectNumaTopology,
+  'dmi-decode': collectDmidecode,
+  'usb-devices': collectUsbDevices,
   logs: collectLogs,
 });
 

@@ -1,16 +1,22 @@
-// `lldp`: fills inventory.interfaces[].lldp with [type, hex value] TLV pairs,
-// the form IPA sends (raw TLV bodies, hex encoded). The source is lldpd
-// (`lldpctl -f json`), whose decoded neighbour data is turned back into TLVs:
-// 1 chassis id, 2 port id, 4 port description, 5 system name, 6 system
-// description, 127 IEEE 802.1 port VLAN id / VLAN name. Without lldpctl the
-// interfaces keep lldp = null. lldpd needs to run for a transmit interval
-// (30 s by default) before it knows its neighbours.
+// `lldp`: top-level `lldp_raw` = {interface name: [[type, hex value], ...]}, as
+// IPA's `lldp` collector sends it (raw TLV bodies, hex encoded; [] for an
+// interface no LLDP frame reached). Sources, in order:
+// - lldpd (`lldpctl -f json`) when it runs: it has listened since boot, so it
+//   answers at once. It prints no raw TLVs (lldpd 1.0.16, Debian 12), so its
+//   decoded neighbour data is turned back into TLVs: 1 chassis id, 2 port id,
+//   4 port description, 5 system name, 6 system description, 127 IEEE 802.1
+//   port VLAN id / VLAN name.
+// - otherwise the first frame each interface receives (tcpdump, as IPA's raw
+//   socket), waiting at most ipa-lldp-timeout seconds (IPA's default 30).
+// Without either tool there is no `lldp_raw`.
 
 import net from 'node:net';
 import type { Inventory } from '../../common/inventory';
+import type { LldpTlv } from '../../common/lldp-tlv';
+import type { CollectorContext } from '../context';
+import { captureLldp } from '../hw/lldp-capture';
 import type { Collector } from './types';
 
-export type Tlv = [number, string];
 
 // lldpd's names for the ID subtypes (IEEE 802.1AB tables 8-2 and 8-3).
 const CHASSIS_SUBTYPES: Record<string, number> = { chassis: 1, ifalias: 2, port: 3, mac: 4, ip: 5, ifname: 6, local: 7 };
@@ -41,7 +47,7 @@ function ipBytes(value: string): Buffer | null {
   return null;
 }
 
-function idTlv(type: 1 | 2, id: unknown): Tlv | null {
+function idTlv(type: 1 | 2, id: unknown): LldpTlv | null {
   if (!id || typeof id !== 'object') return null;
   const { type: kind, value } = id as { type?: string; value?: string };
   if (typeof value !== 'string' || !value) return null;
@@ -67,8 +73,8 @@ function asList<T>(value: T | T[] | undefined | null): T[] {
   return Array.isArray(value) ? value : [value];
 }
 
-function vlanTlvs(vlans: unknown): Tlv[] {
-  const tlvs: Tlv[] = [];
+function vlanTlvs(vlans: unknown): LldpTlv[] {
+  const tlvs: LldpTlv[] = [];
   for (const vlan of asList(vlans as Record<string, unknown> | Record<string, unknown>[])) {
     if (!vlan || typeof vlan !== 'object') continue;
     const id = Number((vlan as Record<string, unknown>)['vlan-id']);
@@ -85,8 +91,8 @@ function vlanTlvs(vlans: unknown): Tlv[] {
 }
 
 /** One neighbour's decoded lldpctl data back to TLVs. */
-export function neighbourToTlvs(entry: Record<string, unknown>): Tlv[] {
-  const tlvs: Tlv[] = [];
+export function neighbourToTlvs(entry: Record<string, unknown>): LldpTlv[] {
+  const tlvs: LldpTlv[] = [];
   let chassis = (entry.chassis ?? {}) as Record<string, unknown>;
   let systemName: string | null = null;
   // lldpctl keys the chassis object by system name when the neighbour sent one.
@@ -114,8 +120,8 @@ export function neighbourToTlvs(entry: Record<string, unknown>): Tlv[] {
 }
 
 /** `lldpctl -f json` output -> TLVs per local interface name. */
-export function lldpctlToTlvs(doc: unknown): Map<string, Tlv[]> {
-  const result = new Map<string, Tlv[]>();
+export function lldpctlToTlvs(doc: unknown): Map<string, LldpTlv[]> {
+  const result = new Map<string, LldpTlv[]>();
   const lldp = (doc as { lldp?: { interface?: unknown } } | null)?.lldp;
   // A single interface comes as an object keyed by name, several as a list of such objects.
   for (const item of asList(lldp?.interface as Record<string, unknown> | Record<string, unknown>[])) {
@@ -130,28 +136,54 @@ export function lldpctlToTlvs(doc: unknown): Map<string, Tlv[]> {
   return result;
 }
 
+const DEFAULT_TIMEOUT_S = 30;
+const MAX_TIMEOUT_S = 300;
+
+/** IPA's lldp_timeout, from ipa-lldp-timeout= (seconds, 1..300). */
+export function lldpTimeoutMs(kernelParams: Record<string, string>): number {
+  const value = Number(kernelParams['ipa-lldp-timeout']);
+  const seconds = Number.isFinite(value) && value >= 1 ? Math.min(value, MAX_TIMEOUT_S) : DEFAULT_TIMEOUT_S;
+  return seconds * 1000;
+}
+
+/** lldpd's neighbours as TLVs per interface; null when lldpctl is missing or lldpd does not answer. */
+async function fromLldpd(ctx: CollectorContext): Promise<Map<string, LldpTlv[]> | null> {
+  const lldpctl = await ctx.which('lldpctl');
+  if (!lldpctl) return null;
+  const out = await ctx.exec(lldpctl, ['-f', 'json'], { timeoutMs: 15000 });
+  if (out.code !== 0) {
+    const why = (out.error ?? out.stderr).trim().split('\n')[0] || `exit ${out.code}`;
+    ctx.log.warn('lldpctl failed; capturing LLDP frames instead', { error: why });
+    return null;
+  }
+  try {
+    return lldpctlToTlvs(JSON.parse(out.stdout || '{}'));
+  } catch (error) {
+    ctx.log.warn('lldpctl printed invalid JSON; capturing LLDP frames instead', { error: (error as Error).message });
+    return null;
+  }
+}
+
 export const collectLldp: Collector = async (data, ctx) => {
   const inventory = (data.inventory as Inventory | undefined) ?? ctx.state.inventory;
   if (!inventory) throw new Error('the lldp collector needs the default collector');
-  const lldpctl = await ctx.which('lldpctl');
-  if (!lldpctl) {
-    ctx.log.info('lldpctl not found; interfaces keep lldp=null');
+  const names = inventory.interfaces.map((i) => i.name).filter((name) => name !== 'lo');
+
+  const lldpd = await fromLldpd(ctx);
+  if (lldpd) {
+    // lldpd listens on every interface; no entry means no neighbour seen.
+    data.lldp_raw = Object.fromEntries(names.map((name) => [name, lldpd.get(name) ?? []]));
+    ctx.log.info('LLDP neighbours from lldpd', { interfaces_with_neighbours: names.filter((n) => lldpd.has(n)).length });
     return;
   }
-  const out = await ctx.exec(lldpctl, ['-f', 'json'], { timeoutMs: 15000 });
-  if (out.code !== 0) {
-    throw new Error(`lldpctl failed: ${(out.error ?? out.stderr).trim().split('\n')[0] || `exit ${out.code}`}`);
+  const tcpdump = await ctx.which('tcpdump');
+  if (!tcpdump) {
+    ctx.log.info('neither lldpctl nor tcpdump found; no LLDP data');
+    return;
   }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(out.stdout || '{}');
-  } catch (error) {
-    throw new Error(`lldpctl printed invalid JSON: ${(error as Error).message}`);
-  }
-  const tlvs = lldpctlToTlvs(doc);
-  for (const iface of inventory.interfaces) {
-    // lldpd listens on every interface; no entry means no neighbour seen.
-    iface.lldp = tlvs.get(iface.name) ?? [];
-  }
-  ctx.log.info('LLDP neighbours collected', { interfaces_with_neighbours: [...tlvs.keys()].length });
+  const timeoutMs = lldpTimeoutMs(ctx.kernelParams);
+  ctx.log.info('waiting for LLDP frames', { interfaces: names.join(','), timeout_s: timeoutMs / 1000 });
+  const captured = await Promise.all(names.map(async (name) => [name, await captureLldp(ctx, tcpdump, name, timeoutMs)] as const));
+  data.lldp_raw = Object.fromEntries(captured);
+  ctx.log.info('LLDP frames captured', { interfaces_with_neighbours: captured.filter(([, tlvs]) => tlvs.length > 0).length });
 };

@@ -1,4 +1,4 @@
-// `pci-devices`: pci_devices = [{vendor_id, product_id, class, revision, bus}]
+// `pci-devices`: pci_devices = [{vendor_id, product_id, class, revision, bus, numa_node_id}]
 // from /sys/bus/pci/devices, as IPA's collect_pci_devices_info.
 
 import type { CollectorContext } from '../context';
@@ -11,6 +11,8 @@ export interface PciDevice {
   class: string;
   revision: string | null;
   bus: string;
+  /** The file's text as IPA sends it ("0", "-1" without NUMA); null when the kernel has none. */
+  numa_node_id: string | null;
 }
 
 /** "0x8086" -> "8086"; null when the value is not in that form. */
@@ -39,6 +41,7 @@ export async function listPciDevices(ctx: CollectorContext): Promise<PciDevice[]
       class: klass,
       revision: stripHex(await readText(under(dir, 'revision'))),
       bus,
+      numa_node_id: await readText(under(dir, 'numa_node')),
     });
   }
   return devices;

@@ -1,13 +1,14 @@
 // Block devices from /sys/block, in IPA's BlockDevice shape. IPA uses lsblk +
 // udev; we read the same facts from sysfs (size in 512-byte sectors, queue/*,
 // device/*), the udev database in /run/udev/data when present, and
-// /dev/disk/by-path. Devices without a `device` link (loop, zram, ram, dm-*,
-// md*) and optical/floppy drives are not disks for inspection.
+// /dev/disk/by-path. Devices without a `device` link (loop, zram, ram, dm-*)
+// and optical/floppy drives are not disks for inspection; software RAID arrays
+// (md devices of a raid level) are, as IPA lists lsblk's `raid*` types with disks.
 
 import path from 'node:path';
 import type { Disk } from '../../common/inventory';
 import type { CollectorContext } from '../context';
-import { exists, listDir, readInt, readLink, readText, under } from '../sys';
+import { exists, listDir, readInt, readLink, readText, realPath, under } from '../sys';
 
 const GiB = 1024 * 1024 * 1024;
 
@@ -66,13 +67,51 @@ async function siDisks(ctx: CollectorContext) {
   return map;
 }
 
+/** An md array of a RAID level (lsblk TYPE raid0, raid1, raid10, ...; not linear or a container). */
+export async function isRaidArray(root: string, name: string): Promise<boolean> {
+  if (!name.startsWith('md')) return false;
+  return (await readText(under(root, 'sys/block', name, 'md/level')))?.startsWith('raid') ?? false;
+}
+
 export async function isInspectableDisk(root: string, name: string): Promise<boolean> {
+  if (await isRaidArray(root, name)) return true;
   if (/^(loop|ram|zram|dm-|md|sr|fd|nbd)/.test(name)) return false;
   const dir = under(root, 'sys/block', name);
   if (!(await exists(under(dir, 'device')))) return false;
   // SCSI peripheral type 5 is a CD/DVD drive.
   if ((await readText(under(dir, 'device/type'))) === '5') return false;
   return true;
+}
+
+/** The SCSI host's class attribute, e.g. /sys/class/fc_host/host3/symbolic_name. */
+const hostClass = (root: string, type: string, host: string, attribute = '') => under(root, 'sys/class', `${type}_host`, `host${host}`, attribute);
+
+/**
+ * The transport as lsblk's TRAN column reports it: for SCSI disks from the SCSI
+ * host's transport class (spi, fc/fcoe, sas, iscsi), the device path (usb), the
+ * FireWire id (sbp) or the host driver's name (ahci/sata* -> sata, *ata* -> ata);
+ * otherwise from the name (nvme, virtio). Null when none applies.
+ */
+export async function transport(root: string, name: string, hctl: string | null): Promise<string | null> {
+  const dir = under(root, 'sys/block', name);
+  if (hctl) {
+    const host = hctl.split(':')[0];
+    if (await exists(hostClass(root, 'spi', host))) return 'spi';
+    if (await exists(hostClass(root, 'fc', host))) {
+      return (await readText(hostClass(root, 'fc', host, 'symbolic_name')))?.includes(' over ') ? 'fcoe' : 'fc';
+    }
+    if ((await exists(hostClass(root, 'sas', host))) || (await exists(under(dir, 'device/sas_device')))) return 'sas';
+    if (await exists(under(dir, 'device/ieee1394_id'))) return 'sbp';
+    if (await exists(hostClass(root, 'iscsi', host))) return 'iscsi';
+    if ((await realPath(under(dir, 'device')))?.includes('usb')) return 'usb';
+    const driver = await readText(hostClass(root, 'scsi', host, 'proc_name'));
+    if (driver?.startsWith('ahci') || driver?.startsWith('sata')) return 'sata';
+    if (driver?.includes('ata')) return 'ata';
+    return null;
+  }
+  if (name.startsWith('nvme')) return 'nvme';
+  if (name.startsWith('vd')) return 'virtio'; // util-linux 2.39 and later
+  return null;
 }
 
 export async function listDisks(ctx: CollectorContext): Promise<Disk[]> {
@@ -112,6 +151,7 @@ export async function listDisks(ctx: CollectorContext): Promise<Disk[]> {
       by_path: udevByPath ? `/dev/${udevByPath}` : (byPath.get(name) ?? null),
       logical_sectors: await readInt(under(dir, 'queue/logical_block_size')),
       physical_sectors: await readInt(under(dir, 'queue/physical_block_size')),
+      tran: await transport(ctx.root, name, hctl),
     });
   }
   return disks;

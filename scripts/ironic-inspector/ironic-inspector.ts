@@ -4,7 +4,7 @@ import path from 'node:path';
 import { startService, waitForReady, type Service } from '../services';
 
 // Debian 12's ironic-inspector 11.1 (python3-ironic-inspector), the system Introspector
-// replaces, run standalone for side-by-side measurements: API and conductor in one process,
+// replaces, run standalone (side-by-side measurements, compatibility tests): API and conductor in one process,
 // no message broker (transport_url fake://), a SQLite database, no authentication on its API,
 // no PXE filter, and Introspector's node API as its Ironic (http_basic). Debian's Python, not a
 // pyenv shim on PATH: the package's modules are only there.
@@ -22,6 +22,13 @@ export interface IronicInspectorOptions {
   processingHooks: string[];
   /** [processing] store_data: none, database or swift. */
   storeData: 'none' | 'database';
+  /**
+   * [DEFAULT] can_manage_boot: true (ironic-inspector's default) lets runs set the boot device and
+   * power through Ironic's API; unset or false, the boot is the operator's and no BMC is called.
+   */
+  manageBoot?: boolean;
+  /** [processing] add_ports; unset: ironic-inspector's default (pxe). */
+  addPorts?: 'pxe' | 'active' | 'all';
 }
 
 /** Installs the Debian package unless it is there already (a few seconds when it is missing). */
@@ -41,8 +48,7 @@ host = introspector-bench
 auth_strategy = noauth
 listen_address = 127.0.0.1
 listen_port = ${o.port}
-# Boot is the operator's (manage_boot=false): ironic-inspector never calls the BMC.
-can_manage_boot = False
+can_manage_boot = ${o.manageBoot ? 'True' : 'False'}
 log_file = ${path.join(o.dir, 'ironic-inspector.log')}
 use_stderr = False
 
@@ -61,7 +67,7 @@ driver = noop
 [processing]
 processing_hooks = ${o.processingHooks.join(',')}
 store_data = ${o.storeData}
-`;
+${o.addPorts ? `add_ports = ${o.addPorts}\n` : ''}`;
 }
 
 export interface RunningIronicInspector extends Service {

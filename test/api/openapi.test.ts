@@ -2,7 +2,9 @@ import type { Router } from 'express';
 import type { DependencyMonitor } from '../../api/health';
 import { healthRoutes } from '../../api/health';
 import { callbackRoutes, inspectorRoutes, inspectorVersions } from '../../api/inspector-routes';
+import { ironicInspectionRoutes } from '../../api/ironic-inspection-routes';
 import { metricsRoute } from '../../api/metrics';
+import { nodeManagementRoutes } from '../../api/node-management-routes';
 import { nodeRoutes } from '../../api/node-routes';
 import { INSPECTOR_OPERATIONS, NODE_OPERATIONS, openApiDocument, openApiRoute, type Operation } from '../../api/openapi';
 import { loadConfig } from '../../common/config';
@@ -40,7 +42,7 @@ test('every route of the inspector API (and the agent callback) is described, an
 });
 
 test('every route of the node API is described, and nothing else', () => {
-  const routers = [...common, nodeRoutes(none), openApiRoute('ironic')];
+  const routers = [...common, ironicInspectionRoutes(none), nodeManagementRoutes(none, none, (_req, _res, next) => next()), nodeRoutes(none), openApiRoute('ironic')];
   expect(described(NODE_OPERATIONS)).toEqual(routesOf(routers).filter((r) => r !== 'GET /openapi.json'));
 });
 

@@ -2,8 +2,11 @@ import { capabilitiesHook } from '../../activities/hooks/capabilities';
 import { mergeCapabilities, parseCapabilities, serializeCapabilities } from '../../activities/hooks/capabilities-string';
 import { makeCtx, makeData } from './helpers';
 
-function run(inventory: Record<string, unknown>, nodeCaps?: unknown) {
-  const ctx = makeCtx(makeData(inventory), { node: { properties: nodeCaps === undefined ? {} : { capabilities: nodeCaps } } });
+function run(inventory: Record<string, unknown>, nodeCaps?: unknown, cpuFlags?: Record<string, string>) {
+  const ctx = makeCtx(makeData(inventory), {
+    node: { properties: nodeCaps === undefined ? {} : { capabilities: nodeCaps } },
+    config: cpuFlags ? { cpuFlags } : {},
+  });
   capabilitiesHook.beforeUpdate!(ctx);
   return ctx;
 }
@@ -35,6 +38,11 @@ describe('capabilities', () => {
   it('merges with the node capabilities: keeps, overwrites, appends', () => {
     const ctx = run({ ...cpu(['vmx']), boot: { current_boot_mode: 'uefi' } }, 'boot_option:local,boot_mode:bios,cpu_vt:false');
     expect(ctx.patch.properties.capabilities).toBe('boot_option:local,boot_mode:uefi,cpu_vt:true');
+  });
+
+  it('maps with the configured flag map instead of the default', () => {
+    const ctx = run(cpu(['vmx', 'avx512f', 'aes']), undefined, { avx512f: 'cpu_avx512', vmx: 'virt' });
+    expect(ctx.patch.properties.capabilities).toBe('cpu_avx512:true,virt:true');
   });
 
   it('accepts node capabilities given as an object', () => {

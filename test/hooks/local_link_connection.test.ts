@@ -15,8 +15,11 @@ const IFACES = [
   { name: 'eth2', mac_address: '52:54:00:00:00:03', ipv4_address: null, lldp: null },
 ];
 
-function run(opts: { config?: Partial<ProcessingConfig>; ports?: PortSpec[]; withBasic?: boolean; interfaces?: unknown[] } = {}) {
-  const ctx = makeCtx(makeData({ interfaces: opts.interfaces ?? IFACES }, { boot_interface: '52:54:00:00:00:01' }), {
+function run(
+  opts: { config?: Partial<ProcessingConfig>; ports?: PortSpec[]; withBasic?: boolean; interfaces?: unknown[]; lldpRaw?: unknown } = {},
+) {
+  const extra = { boot_interface: '52:54:00:00:00:01', ...(opts.lldpRaw === undefined ? {} : { lldp_raw: opts.lldpRaw }) };
+  const ctx = makeCtx(makeData({ interfaces: opts.interfaces ?? IFACES }, extra), {
     config: { addPorts: 'all', ...opts.config },
     node: { ports: opts.ports ?? [] },
   });
@@ -73,5 +76,26 @@ describe('local_link_connection', () => {
   it('sets nothing when the LLDP data gives neither switch nor port', () => {
     const interfaces = [{ name: 'eth0', mac_address: '52:54:00:00:00:01', ipv4_address: '10.0.0.5', lldp: [[3, '0078']] }];
     expect(run({ interfaces }).patch.ports).toEqual([{ address: '52:54:00:00:00:01', pxe_enabled: true }]);
+  });
+
+  it('reads the top-level lldp_raw first (current IPA), the inventory lldp otherwise', () => {
+    const interfaces = IFACES.map((i) => ({ ...i, lldp: i.name === 'eth1' ? i.lldp : null }));
+    const lldpRaw = {
+      eth0: [[1, '04aabbccddeeff'], [2, '03' + '001122334455'], [5, hex('spine-2')]],
+      eth1: [], // empty: the inventory's TLVs are used
+      eth2: [[1, '0501c0a80001'], [2, '0401c0a80002']], // chassis by IP: no switch_id; port by IP: its address
+    };
+    const ctx = run({ interfaces, lldpRaw, withBasic: false });
+    expect(ctx.patch.ports.map((p) => [p.address, p.local_link_connection])).toEqual([
+      ['52:54:00:00:00:01', { switch_id: 'aa:bb:cc:dd:ee:ff', port_id: '00:11:22:33:44:55', switch_info: 'spine-2' }],
+      ['52:54:00:00:00:02', { port_id: 'aa:bb:cc:dd:ee:ff' }],
+      ['52:54:00:00:00:03', { port_id: '192.168.0.2' }],
+    ]);
+  });
+
+  it('skips malformed TLVs and keeps the first valid one of each kind', () => {
+    const interfaces = [{ name: 'eth0', mac_address: '52:54:00:00:00:01', ipv4_address: '10.0.0.5', lldp: null }];
+    const lldpRaw = { eth0: [[1, '04aabb'], [1, 'not hex'], [1, '04aabbccddeeff'], [1, '04000000000001'], [2, '09ff'], [2, '07' + hex('p1')], 'x'] };
+    expect(run({ interfaces, lldpRaw }).patch.ports[0].local_link_connection).toEqual({ switch_id: 'aa:bb:cc:dd:ee:ff', port_id: 'p1' });
   });
 });

@@ -141,6 +141,25 @@ describe('runPipeline mechanics', () => {
     expect(() => runPipeline(loadPayload(), broken, CONFIG)).toThrow(/^hook validate_interfaces: .*not iterable/);
   });
 
+  it('raid_device before root_disk_selection: the root device it learns chooses the root disk in the same run', () => {
+    const n = makeNode({ extra: { block_devices: { serials: ['S47MNA0N312345', '012345678901'] } } });
+    const r = runPipeline(loadPayload(), n, CONFIG, ['raid_device', 'root_disk_selection', 'scheduler']);
+    expect(r.patch.properties).toMatchObject({ root_device: { serial: 'W470ABCD' }, local_gb: 930 });
+    expect((r.data.root_disk as { name: string }).name).toBe('/dev/sdb');
+    expect(r.patch.extra).toEqual({ block_devices: undefined });
+  });
+
+  it('the optional hooks (physnet_cidr_map, raid_device, accelerators) are registered, not run by default', () => {
+    for (const name of ['physnet_cidr_map', 'raid_device', 'accelerators']) {
+      expect(HOOKS[name]?.name).toBe(name);
+      expect(DEFAULT_HOOK_ORDER).not.toContain(name);
+    }
+    const r = runPipeline(loadPayload(), node(), CONFIG, [...DEFAULT_HOOK_ORDER, 'accelerators']);
+    expect(r.patch.properties.accelerators).toEqual([
+      { vendor_id: '10de', device_id: '1eb8', type: 'GPU', device_info: 'NVIDIA Corporation Tesla T4', pci_address: '0000:3b:00.0' },
+    ]);
+  });
+
   it('rejects an unknown hook name before running anything', () => {
     expect(() => runPipeline(loadPayload(), node(), CONFIG, ['ramdisk_error', 'nope'])).toThrow('Unknown processing hook "nope"');
     expect(() => runPipeline(loadPayload(), node(), CONFIG, ['toString'])).toThrow('Unknown processing hook "toString"');

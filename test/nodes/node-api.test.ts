@@ -35,29 +35,29 @@ describeEachDatabase('node API', (db) => {
     test('every answer carries the version headers, errors too', async () => {
       for (const res of [await call('GET', '/v1/nodes'), await call('GET', '/v1/nodes/nope'), await call('GET', '/')]) {
         expect(res.headers.get('x-openstack-ironic-api-minimum-version')).toBe('1.1');
-        expect(res.headers.get('x-openstack-ironic-api-maximum-version')).toBe('1.78');
-        expect(res.headers.get('x-openstack-ironic-api-version')).toBe('1.78');
+        expect(res.headers.get('x-openstack-ironic-api-maximum-version')).toBe('1.96');
+        expect(res.headers.get('x-openstack-ironic-api-version')).toBe('1.96');
       }
     });
 
     test('the version asked for is the version answered', async () => {
       const at = async (headers: Record<string, string>) => (await call('GET', '/v1/nodes', undefined, headers)).headers.get('x-openstack-ironic-api-version');
       expect(await at({ 'X-OpenStack-Ironic-API-Version': '1.31' })).toBe('1.31');
-      expect(await at({ 'X-OpenStack-Ironic-API-Version': 'latest' })).toBe('1.78');
+      expect(await at({ 'X-OpenStack-Ironic-API-Version': 'latest' })).toBe('1.96');
       expect(await at({ 'OpenStack-API-Version': 'baremetal 1.60' })).toBe('1.60');
     });
 
-    test.each(['1.79', '1.0', '2.1', 'one', '1.'])('version %s answers 406 with the range', async (version) => {
+    test.each(['1.97', '1.0', '2.1', 'one', '1.'])('version %s answers 406 with the range', async (version) => {
       const res = await call('GET', '/v1/nodes', undefined, { 'X-OpenStack-Ironic-API-Version': version });
       expect(res.status).toBe(406);
-      expect(faultOf(res)).toMatch(/The supported version range is: \[1\.1, 1\.78\]/);
-      expect(res.headers.get('x-openstack-ironic-api-maximum-version')).toBe('1.78');
+      expect(faultOf(res)).toMatch(/The supported version range is: \[1\.1, 1\.96\]/);
+      expect(res.headers.get('x-openstack-ironic-api-maximum-version')).toBe('1.96');
     });
 
     test('GET / and GET /v1 answer Ironic version documents', async () => {
       const root = await call('GET', '/');
       expect(root.status).toBe(200);
-      const version = { id: 'v1', links: [{ href: `${api.url}/v1/`, rel: 'self' }], status: 'CURRENT', min_version: '1.1', version: '1.78' };
+      const version = { id: 'v1', links: [{ href: `${api.url}/v1/`, rel: 'self' }], status: 'CURRENT', min_version: '1.1', version: '1.96' };
       expect(root.body).toEqual({ name: 'OpenStack Ironic API', description: expect.any(String), default_version: version, versions: [version] });
       const v1 = await call('GET', '/v1');
       expect(v1.status).toBe(200);

@@ -63,7 +63,7 @@ describeEachDatabase('PATCH /v1/ports/<port>', (db) => {
   test.each([
     [[{ op: 'replace', path: '/node_uuid', value: '0b9b5a4e-7f5b-4d3c-9a53-0d7c8f1e2a11' }], /\/node_uuid: "node_uuid" is read-only/],
     [[{ op: 'replace', path: '/uuid', value: 'x' }], /\/uuid: "uuid" is read-only/],
-    [[{ op: 'add', path: '/extra/vendor', value: 'x' }], /\/extra\/vendor: ports have no field "extra"/],
+    [[{ op: 'add', path: '/vendor/name', value: 'x' }], /\/vendor\/name: ports have no field "vendor"/],
     [[{ op: 'remove', path: '/address' }], /\/address: "address" is required and cannot be removed/],
     [[{ op: 'replace', path: '/address', value: 'not-a-mac' }], /address: must be a MAC address/],
     [[{ op: 'replace', path: '/pxe_enabled', value: 'yes' }], /pxe_enabled/],

@@ -1,3 +1,4 @@
+import { DEFAULT_PROCESSING_CONFIG } from '../../activities/hooks';
 import type { HookContext, HookNode, NodePatch } from '../../activities/hooks/types';
 import fixture from '../fixtures/rules/introspection-data.json';
 
@@ -24,6 +25,6 @@ export function makeCtx(opts: { data?: Record<string, unknown>; node?: Partial<H
       ...opts.patch,
     },
     objects: {},
-    config: { addPorts: 'pxe', keepPorts: 'all', pciAliases: [], minRootDiskGiB: 4 },
+    config: structuredClone(DEFAULT_PROCESSING_CONFIG),
   };
 }

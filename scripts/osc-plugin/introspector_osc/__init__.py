@@ -1,0 +1,1 @@
+"""OpenStack client commands for Introspector that the upstream clients lack."""
