@@ -10,6 +10,8 @@ export interface ActivityDeps {
   store: ObjectStore;
   bmc: BmcSettings;
   processing: ProcessingSettings;
+  /** Power a server off when its introspection ends (false: leave it as the run left it). */
+  powerOffAfter: boolean;
   /** The dnsmasq PXE filter, when a hostsdir is configured. */
   pxeFilter: PxeFilter | null;
 }

@@ -24,7 +24,7 @@ export function nodeStateActivities(deps: ActivityDeps) {
      * error (skipped) when it was refused. `outOfBand`: the node is inspected from its BMC
      * (inspect_interface redfish), as it was when it was marked.
      */
-    async markInspecting(nodeUuid: string, bulk?: InBulk): Promise<{ outOfBand: boolean }> {
+    async markInspecting(nodeUuid: string, bulk?: InBulk): Promise<{ outOfBand: boolean; powerOff: boolean }> {
       return classified(async () => {
         const bulkId = bulk?.bulkId ?? null;
         let marked: NodeRecord;
@@ -52,7 +52,7 @@ export function nodeStateActivities(deps: ActivityDeps) {
         await deps.registry.introspections.begin(nodeUuid, 'waiting', bulkId);
         if (bulkId) await deps.registry.bulks.nodeRunning(bulkId, nodeUuid);
         await deps.pxeFilter?.sync();
-        return { outOfBand: marked.inspect_interface === 'redfish' };
+        return { outOfBand: marked.inspect_interface === 'redfish', powerOff: deps.powerOffAfter };
       });
     },
 

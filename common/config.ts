@@ -120,6 +120,8 @@ const ConfigSchema = z.object({
   PROCESSING_CPU_FLAGS: z.string().optional(),
   PROCESSING_PHYSNET_CIDR_MAP: z.string().optional(),
   PROCESSING_ACCELERATORS_FILE: z.string().optional(),
+  /** Power the server off when its introspection ends (ironic-inspector's [processing] power_off); false leaves it on. */
+  PROCESSING_POWER_OFF: z.stringbool().default(true),
   /** Where a worker process serves its metrics and the Temporal SDK's (127.0.0.1; the SDK's exporter on the next port). */
   WORKER_METRICS_PORT: port.default(9464),
   /** The worker process's metrics, appended to the API's /metrics; unset: the workers in the API's process. */

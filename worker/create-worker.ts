@@ -37,6 +37,7 @@ export async function createWorkers(config: Config): Promise<Workers> {
     store,
     bmc: bmcSettings(config),
     processing,
+    powerOffAfter: config.PROCESSING_POWER_OFF,
     pxeFilter,
   });
   const bmcNames = new Set<string>(BMC_ACTIVITY_NAMES);

@@ -28,7 +28,8 @@ const OUT_OF_BAND = 'introspect-node-out-of-band';
 /**
  * Introspects one node: check it may be → for each boot attempt: wait for the agent from
  * before the power-on, arm PXE and power on (confirmed), follow how far the boot gets (see
- * common/boot-phases.ts) → process → power off → finished. A boot that times out names the
+ * common/boot-phases.ts) → process → power off (unless the worker leaves servers on:
+ * PROCESSING_POWER_OFF=false) → finished. A boot that times out names the
  * phase it stopped after and what that usually means. With `manageBoot: false` it sends no BMC
  * command at all: it waits for an agent of a server booted by someone else.
  * Any failure, timeout or abort still powers the node off (as the last BMC command) and leaves a
@@ -73,6 +74,8 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
       manageBoot = false; // no boot, and no power-off after a failure either
       return await inspectOutOfBand(input, status, step, setState);
     }
+    // False when the worker is set to leave servers on after a successful run (histories from before record no such field).
+    const powerOffWhenDone = marked?.powerOff !== false;
     const deadline = Date.now() + input.timeoutSeconds * 1000;
     if (!manageBoot) {
       setState('waiting', 'waiting for agent of a server booted by someone else (manage_boot false)');
@@ -101,7 +104,7 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
     await step('processing', 'running processing hooks and rules', () => localProcessingToTheEnd.processData(nodeUuid, dataObject()));
     // Past processing the run finishes whatever comes: an abort now would only misreport it.
     await CancellationScope.nonCancellable(async () => {
-      await step('processing', 'powering off', powerOff);
+      if (powerOffWhenDone) await step('processing', 'powering off', powerOff);
       await step('processing', 'recording the outcome', () => localRegistry.markInspectionDone(nodeUuid, null, ...inBulk));
     });
     status.finishedAt = new Date().toISOString();

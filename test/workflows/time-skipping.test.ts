@@ -193,6 +193,24 @@ describe('introspectNode', () => {
     expect(doneWith(args.nodeUuid)).toBeNull();
   });
 
+  test('a worker set to leave servers on (PROCESSING_POWER_OFF=false): a finished run does not power off; a failed one still does', async () => {
+    const finished = input();
+    mocks.reset({ markInspecting: async () => ({ outOfBand: false, powerOff: false }), bootNode: (uuid: string) => deliver(uuid, 'data') });
+    expect((await (await start(finished)).result()).state).toBe('finished');
+    expect(powerCalls(finished.nodeUuid)).toEqual(['bootNode']);
+
+    const failed = input();
+    mocks.reset({
+      markInspecting: async () => ({ outOfBand: false, powerOff: false }),
+      bootNode: (uuid: string) => deliver(uuid, 'data'),
+      processData: async () => {
+        throw ApplicationFailure.nonRetryable('hook scheduler: no memory', 'ProcessingError');
+      },
+    });
+    expect(await failure(await start(failed))).toMatch(/no memory/);
+    expect(powerCalls(failed.nodeUuid)).toEqual(['bootNode', 'powerOffNode']);
+  });
+
   test('manageBoot false: without an agent the run times out after timeoutSeconds, still without a BMC command', async () => {
     const args = input({ manageBoot: false, timeoutSeconds: 900 });
     const handle = await start(args);
