@@ -3,7 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import { Pool } from 'pg';
-import { FileLockedSqliteDialect } from './sqlite-dialect';
+import { FileLockedSqliteDialect, withPreparedStatements } from './sqlite-dialect';
 import type { Database } from './tables';
 
 /** Opens the registry database: `sqlite:///abs/path.sqlite` (embedded default) or `postgres://...`. */
@@ -20,7 +20,7 @@ export function openDatabase(url: string): Kysely<Database> {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new FileLockedSqliteDialect({ database: sqlite }, file) });
+  return new Kysely<Database>({ dialect: new FileLockedSqliteDialect({ database: withPreparedStatements(sqlite) }, file) });
 }
 
 /** A random pause that grows with the attempt, so writers that keep colliding drift apart. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDatabase, type SqliteDialectConfig, type SqliteStatement } from 'kysely';
 
 // better-sqlite3 is synchronous: when two connections to one file live in one process (the API
 // and the worker in one process, or two registries in a test) and one holds a write transaction
@@ -78,4 +78,27 @@ export class FileLockedSqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
     return new FileLockedSqliteDriver(this.config, lockFor(this.file));
   }
+}
+
+/** Statements kept prepared per connection: the registry's queries are a few hundred shapes at most. */
+const PREPARED_STATEMENTS = 500;
+
+/**
+ * The database with its statements kept prepared by SQL text: Kysely prepares every query
+ * afresh, which costs more than running most of ours. A connection runs one query at a time (the
+ * file lock above), so a statement is never used twice at once.
+ */
+export function withPreparedStatements(database: SqliteDatabase): SqliteDatabase {
+  const prepared = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare: (sql) => {
+      let statement = prepared.get(sql);
+      if (!statement) {
+        if (prepared.size >= PREPARED_STATEMENTS) prepared.delete(prepared.keys().next().value!);
+        prepared.set(sql, (statement = database.prepare(sql)));
+      }
+      return statement;
+    },
+  };
 }
