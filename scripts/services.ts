@@ -136,7 +136,10 @@ export async function startVersitygw(o: VersitygwOptions): Promise<Service> {
   fs.mkdirSync(o.dir, { recursive: true });
   // Credentials go through the environment, not argv, so `ps` does not show the secret.
   const env = { ...process.env, ROOT_ACCESS_KEY: o.accessKey, ROOT_SECRET_KEY: o.secretKey };
-  const service = startService('versitygw', o.binary, ['--port', `${o.host}:${o.port}`, 'posix', o.dir], o.logFile, env);
+  // Without --keep-alive it closes every connection after one request (a TCP connect per S3
+  // call); --quiet leaves out its line per request (the API and the worker log their own).
+  const args = ['--keep-alive', '--quiet', '--port', `${o.host}:${o.port}`, 'posix', o.dir];
+  const service = startService('versitygw', o.binary, args, o.logFile, env);
   await waitForPort('versitygw', o.host, o.port, service.child, 30000, o.logFile);
   return service;
 }
