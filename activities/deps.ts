@@ -12,6 +12,8 @@ export interface ActivityDeps {
   processing: ProcessingSettings;
   /** Power a server off when its introspection ends (false: leave it as the run left it). */
   powerOffAfter: boolean;
+  /** How many introspections each node's history keeps (HISTORY_KEEP; 0: all). */
+  historyKeep: number;
   /** The dnsmasq PXE filter, when a hostsdir is configured. */
   pxeFilter: PxeFilter | null;
 }

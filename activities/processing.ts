@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context, log } from '@temporalio/activity';
+import type { AcceptanceResult } from '../common/acceptance-result';
 import { IntrospectionDataSchema, RamdiskErrorSchema } from '../common/inventory';
 import { describeZodError } from '../common/validation';
 import type { ActivityDeps } from './deps';
@@ -9,6 +10,7 @@ import { applyAllRules, storedInspectionRule } from './rules/ironic-apply';
 import { parseRule, RuleValidationError } from './rules/schema';
 import { classified } from './failures';
 import { objectNames } from './storage';
+import { keepInHistory } from './history';
 
 export interface ProcessingSummary {
   properties: Record<string, unknown>;
@@ -87,6 +89,7 @@ async function processData(deps: ActivityDeps, nodeUuid: string, accepted?: stri
     name: record.name,
     properties: record.properties,
     extra: record.extra,
+    resource_class: record.resource_class,
     traits: record.traits,
     ports: (await deps.registry.listPorts(nodeUuid)).map((p) => ({
       address: p.address,
@@ -94,6 +97,8 @@ async function processData(deps: ActivityDeps, nodeUuid: string, accepted?: stri
       local_link_connection: p.local_link_connection,
       physical_network: p.physical_network,
     })),
+    // Read before this run replaces it: the hardware_changes hook compares with it.
+    previousData: await deps.store.getJson(objectNames.processed(nodeUuid)),
   };
 
   let ctx: HookContext;
@@ -114,6 +119,9 @@ async function processData(deps: ActivityDeps, nodeUuid: string, accepted?: stri
   for (const [name, value] of Object.entries(ctx.objects)) await deps.store.putJson(name, value);
   await deps.store.putJson(objectNames.processed(nodeUuid), ctx.data);
   await deps.registry.applyPatch(nodeUuid, ctx.patch);
+  await deps.registry.fleet.put(nodeUuid, ctx.data);
+  if (ctx.data.acceptance) await deps.registry.acceptance.record(nodeUuid, ctx.data.acceptance as AcceptanceResult);
+  await keepInHistory(deps, record, accepted, { raw, processed: ctx.data });
   log.info('introspection data processed', { nodeUuid, properties: Object.keys(ctx.patch.properties) });
   return { properties: ctx.patch.properties, ports: ctx.patch.ports.map((p) => p.address), matchedRules };
 }

@@ -9,6 +9,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 
 export interface ObjectStoreSettings {
   endpoint: string;
@@ -28,7 +29,16 @@ export const objectNames = {
   /** The ramdisk's logs, kept apart from the data: readable by admins only. */
   logs: (uuid: string) => `inspector_logs-${uuid}`,
   logsOf: (objectName: string) => `${objectName}-logs`,
+  /** One accepted introspection's processed data, kept in the node's history (nodes/history.ts) under its workflow run's id. */
+  history: (uuid: string, runId: string) => `inspector_data-${uuid}-history/${runId}`,
+  historyUnprocessed: (uuid: string, runId: string) => `inspector_data-${uuid}-history/${runId}-UNPROCESSED`,
 };
+
+/** What was written: its size and the SHA-256 of its bytes (hex). */
+export interface StoredObject {
+  bytes: number;
+  sha256: string;
+}
 
 /** JSON documents in one S3 bucket: introspection data, raw and processed. */
 export class ObjectStore {
@@ -57,10 +67,10 @@ export class ObjectStore {
     await this.s3.send(new HeadBucketCommand({ Bucket: this.settings.bucket }), { abortSignal: AbortSignal.timeout(timeoutMs) });
   }
 
-  async putJson(name: string, value: unknown): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({ Bucket: this.settings.bucket, Key: name, Body: JSON.stringify(value), ContentType: 'application/json' }),
-    );
+  async putJson(name: string, value: unknown): Promise<StoredObject> {
+    const body = JSON.stringify(value);
+    await this.s3.send(new PutObjectCommand({ Bucket: this.settings.bucket, Key: name, Body: body, ContentType: 'application/json' }));
+    return { bytes: Buffer.byteLength(body), sha256: createHash('sha256').update(body).digest('hex') };
   }
 
   /** The parsed document, or undefined when there is no such object. */

@@ -74,6 +74,25 @@ export const BulkListQuerySchema = z.strictObject({
   limit,
 });
 
+/** An id of a node's introspection history: 1, 2, 3... */
+export const HistoryIdSchema = z
+  .string()
+  .regex(/^[1-9][0-9]{0,8}$/, "must be the id of an introspection in the node's history (1, 2, 3...)")
+  .transform(Number);
+
+export const HistoryQuerySchema = z.strictObject({
+  /** The id of the last entry of the previous page. */
+  marker: HistoryIdSchema.optional(),
+  limit,
+});
+
+export const DiffQuerySchema = z.strictObject({
+  /** Default: the introspection before `to`. */
+  from: HistoryIdSchema.optional(),
+  /** Default: the latest. */
+  to: HistoryIdSchema.optional(),
+});
+
 const MIN_VERSION = '1.0';
 const MAX_VERSION = '1.18';
 const VERSIONS = new VersionRange(MIN_VERSION, MAX_VERSION);
@@ -193,6 +212,18 @@ export function inspectorRoutes(introspections: Introspections, bulks: Bulks, re
   });
   router.get('/v1/introspection/:node/data/unprocessed', async (req, res) => {
     res.json(await introspections.data(req.params.node, false));
+  });
+  router.get('/v1/introspection/:node/history', async (req, res) => {
+    res.json({ history: await introspections.history(req.params.node, baseUrl(req), parseInput(HistoryQuerySchema, req.query)) });
+  });
+  router.get('/v1/introspection/:node/history/:id', async (req, res) => {
+    res.json(await introspections.historyData(req.params.node, parseInput(HistoryIdSchema, req.params.id, 'id'), true));
+  });
+  router.get('/v1/introspection/:node/history/:id/unprocessed', async (req, res) => {
+    res.json(await introspections.historyData(req.params.node, parseInput(HistoryIdSchema, req.params.id, 'id'), false));
+  });
+  router.get('/v1/introspection/:node/diff', async (req, res) => {
+    res.json(await introspections.diff(req.params.node, baseUrl(req), parseInput(DiffQuerySchema, req.query)));
   });
   router.get('/v1/introspection/:node/logs', requireAdmin, async (req, res) => {
     res.type('application/gzip').send(await introspections.logs(req.params.node));

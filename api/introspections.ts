@@ -14,6 +14,8 @@ import type { IntrospectionStatusBody } from '../common/api-types';
 import { objectNames, type ObjectStore } from '../activities/storage';
 import type { NodeRecord, NodeRegistry } from '../nodes';
 import type { IntrospectionListQuery } from '../nodes/introspection-records';
+import type { HistoryQuery, HistoryRecord, HistorySource } from '../nodes/history';
+import { diffHardware, type HardwareDiff } from '../common/hardware-diff';
 import { introspectionRefusal } from '../nodes/provision-states';
 import { storePost, validate } from './callbacks';
 import {
@@ -30,6 +32,45 @@ import {
 
 export interface StatusBody extends IntrospectionStatusBody {
   links: { href: string; rel: string }[];
+}
+
+/** One accepted introspection of a node's history, as the API shows it. */
+export interface HistoryEntryBody {
+  id: number;
+  uuid: string;
+  /** The Temporal workflow run that stored it (its data's object names carry it). */
+  run_id: string;
+  source: HistorySource;
+  bulk_id: string | null;
+  started_at: string;
+  finished_at: string;
+  /** SHA-256 (hex) of the processed data, as GET .../history/<id> answers it. */
+  sha256: string;
+  processed_bytes: number;
+  unprocessed_bytes: number;
+  links: { href: string; rel: string }[];
+}
+
+export interface HistoryDiffBody {
+  from: HistoryEntryBody;
+  to: HistoryEntryBody;
+  diff: HardwareDiff;
+}
+
+function historyEntryBody(e: HistoryRecord, baseUrl: string): HistoryEntryBody {
+  return {
+    id: e.id,
+    uuid: e.node_uuid,
+    run_id: e.run_id,
+    source: e.source as HistorySource,
+    bulk_id: e.bulk_id,
+    started_at: e.started_at,
+    finished_at: e.finished_at,
+    sha256: e.sha256,
+    processed_bytes: e.processed_bytes,
+    unprocessed_bytes: e.unprocessed_bytes,
+    links: [{ href: `${baseUrl}/v1/introspection/${e.node_uuid}/history/${e.id}`, rel: 'self' }],
+  };
 }
 
 type IntrospectionWorkflowType = 'introspectNode' | 'reapplyNode' | 'discoverNode';
@@ -158,6 +199,46 @@ export class Introspections {
     const name = processed ? objectNames.processed(node.uuid) : objectNames.unprocessed(node.uuid);
     const data = await this.store.getJson(name);
     if (data === undefined) throw new NotFoundError(`no introspection data stored for node ${node.uuid}`);
+    return data;
+  }
+
+  /** The node's accepted introspections, newest first. */
+  async history(ident: string, baseUrl: string, query: HistoryQuery): Promise<HistoryEntryBody[]> {
+    const node = await this.registry.getNodeOrThrow(ident);
+    return (await this.registry.history.list(node.uuid, query)).map((e) => historyEntryBody(e, baseUrl));
+  }
+
+  /** The processed (or raw) data of one introspection of the node's history. */
+  async historyData(ident: string, id: number, processed: boolean): Promise<unknown> {
+    const node = await this.registry.getNodeOrThrow(ident);
+    return this.historyObject(await this.registry.history.getOrThrow(node.uuid, id), processed);
+  }
+
+  /**
+   * The hardware changes between two introspections of the node: by default the latest and the
+   * one before it (`to` alone: the one before `to`; `from` alone: up to the latest).
+   */
+  async diff(ident: string, baseUrl: string, query: { from?: number; to?: number }): Promise<HistoryDiffBody> {
+    const node = await this.registry.getNodeOrThrow(ident);
+    const { history } = this.registry;
+    const to = query.to === undefined ? (await history.list(node.uuid, { limit: 1 }))[0] : await history.getOrThrow(node.uuid, query.to, 'to');
+    if (!to) throw new ConflictError(`node ${node.uuid} has no introspection in its history yet: a diff needs two`);
+    const from = query.from === undefined ? (await history.list(node.uuid, { marker: to.id, limit: 1 }))[0] : await history.getOrThrow(node.uuid, query.from, 'from');
+    if (!from) {
+      throw new ConflictError(
+        query.to === undefined
+          ? `node ${node.uuid} has one introspection in its history: a diff needs two (introspect or reapply it again)`
+          : `node ${node.uuid} has no introspection before ${to.id} in its history: name one with from`,
+      );
+    }
+    const [fromData, toData] = await Promise.all([this.historyObject(from, true), this.historyObject(to, true)]);
+    return { from: historyEntryBody(from, baseUrl), to: historyEntryBody(to, baseUrl), diff: diffHardware(fromData, toData) };
+  }
+
+  private async historyObject(entry: HistoryRecord, processed: boolean): Promise<unknown> {
+    const name = (processed ? objectNames.history : objectNames.historyUnprocessed)(entry.node_uuid, entry.run_id);
+    const data = await this.store.getJson(name);
+    if (data === undefined) throw new NotFoundError(`the data of introspection ${entry.id} of node ${entry.node_uuid} is not in the object store (${name})`);
     return data;
   }
 

@@ -9,9 +9,10 @@ import { ProvisionRequestSchema } from '../nodes/provision-states';
 import { MaintenanceRequestSchema, NodeCreateSchema, PortCreateSchema } from '../nodes/schema';
 import { BulkRequestSchema } from './bulks';
 import { TOKEN_HEADER } from './callbacks';
-import { BulkListQuerySchema, BulkStatusQuerySchema, ListQuerySchema, StartQuerySchema } from './inspector-routes';
+import { BulkListQuerySchema, BulkStatusQuerySchema, DiffQuerySchema, HistoryQuerySchema, ListQuerySchema, StartQuerySchema } from './inspector-routes';
 import { NodeListQuerySchema, NodePortsQuerySchema, PortListQuerySchema, ShowQuerySchema, TraitsBodySchema } from './node-routes';
 import { BootDeviceRequestSchema, PowerRequestSchema } from './node-management-routes';
+import { FleetQuerySchema } from './fleet-routes';
 
 // The OpenAPI 3.1 description of both APIs (GET /openapi.json on each), made from the zod
 // schemas the routes validate with: one table of operations naming them, no second copy of
@@ -89,6 +90,10 @@ export const INSPECTOR_OPERATIONS: Operation[] = [
     query: BulkStatusQuerySchema,
   }),
   op('post', '/v1/introspection/bulk/:id/abort', 'admin', 'Abort a bulk introspection and its nodes', accepted('aborting')),
+  op('get', '/v1/introspection/bulk/:id/report', 'reader', "A bulk introspection's acceptance report per rack: conforming, not conforming and why, not checked, failed; miscabled ports", {
+    '200': '{ bulk_id, state, racks }',
+    '404': 'no such bulk',
+  }),
   op('get', '/v1/introspection', 'reader', "Each node's latest introspection, newest first", { '200': '{ introspection }', '404': 'no node for the marker' }, {
     query: ListQuerySchema,
   }),
@@ -101,6 +106,17 @@ export const INSPECTOR_OPERATIONS: Operation[] = [
   op('get', '/v1/introspection/:node/data/unprocessed', 'reader', 'The data as the agent sent it', ok('the data')),
   op('post', '/v1/introspection/:node/data/unprocessed', 'admin', 'Process the stored data again (reapply); with a JSON object in the body (API 1.15), that data, kept as the raw data', { '202': 'reapplying', '409': 'a run is under way' }),
   op('get', '/v1/introspection/:node/logs', 'admin', "The ramdisk's logs", ok('application/gzip')),
+  op('get', '/v1/introspection/:node/history', 'reader', "The node's accepted introspections, newest first (HISTORY_KEEP of them)", { '200': '{ history: [{ id, source, started_at, finished_at, sha256, ... }] }', '404': 'no such node, or no entry for the marker' }, {
+    query: HistoryQuerySchema,
+  }),
+  op('get', '/v1/introspection/:node/history/:id', 'reader', 'The processed data of one introspection of the history (its sha256 is that of this answer)', { '200': 'the data', '400': 'id is not an id', '404': 'no such entry' }),
+  op('get', '/v1/introspection/:node/history/:id/unprocessed', 'reader', 'The data the agent (or the BMC) sent for one introspection of the history', { '200': 'the data', '400': 'id is not an id', '404': 'no such entry' }),
+  op('get', '/v1/introspection/:node/diff', 'reader', 'The hardware changes between two introspections of the history (default: the one before the latest, and the latest)', { '200': '{ from, to, diff: { changes, unknown } }', '404': 'no entry from or to', '409': 'fewer than two introspections in the history' }, {
+    query: DiffQuerySchema,
+  }),
+  op('get', '/v1/fleet/query', 'reader', "The nodes whose latest processed data an expression holds on (README: Fleet queries), in uuid order", { '200': '{ nodes: [{ uuid, name, fields }], next }', '400': 'the expression does not parse (the message names the position)' }, {
+    query: FleetQuerySchema,
+  }),
   op('post', '/v1/rules', 'admin', 'Create an introspection rule', { '201': 'the rule' }, {
     body: RuleSchema,
     example: {

@@ -8,9 +8,11 @@ import { openRegistry } from '../nodes';
 import { ensureAdminUser } from './auth/htpasswd';
 import { Authenticator, refuseBrowserWrites } from './auth/middleware';
 import { BootPhaseReports } from './boot-phases';
+import { acceptanceReportRoutes } from './acceptance-report';
 import { Bulks } from './bulks';
 import { Callbacks } from './callbacks';
 import { errorHandler } from './errors';
+import { fleetRoutes } from './fleet-routes';
 import { log } from '../common/log';
 import { DependencyMonitor, healthRoutes, requireDependencies } from './health';
 import { requestLog } from './request-log';
@@ -85,6 +87,8 @@ export async function startApi(config: Config): Promise<RunningApi> {
   inspector.use(auth.middleware());
   inspector.use(metricsRoute(config.WORKER_METRICS_URL));
   inspector.use(inspectorRoutes(introspections, new Bulks(client, registry, config), registry));
+  inspector.use(acceptanceReportRoutes(registry));
+  inspector.use(fleetRoutes(registry));
   inspector.use(errorHandler('inspector', monitor));
 
   const nodes = express();

@@ -8,6 +8,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerBulkCommands } from './commands/bulk';
 import { registerIntrospectionCommands } from './commands/introspection';
 import { registerNodeCommands } from './commands/node';
+import { registerNodesQueryCommand } from './commands/nodes-query';
+import { registerReportCommand } from './commands/report';
 import { registerRuleCommands } from './commands/rule';
 import {
   type CliIO,
@@ -62,9 +64,11 @@ function buildProgram(io: CliIO): { program: Command; ctx: Context } {
     });
   const ctx = new Context(program, io);
   registerNodeCommands(program, ctx);
+  registerNodesQueryCommand(program, ctx);
   const introspection = registerIntrospectionCommands(program, ctx);
   registerBulkCommands(introspection, ctx);
   registerRuleCommands(program, ctx);
+  registerReportCommand(program, ctx);
   return { program, ctx };
 }
 

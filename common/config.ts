@@ -120,6 +120,12 @@ const ConfigSchema = z.object({
   PROCESSING_CPU_FLAGS: z.string().optional(),
   PROCESSING_PHYSNET_CIDR_MAP: z.string().optional(),
   PROCESSING_ACCELERATORS_FILE: z.string().optional(),
+  /** Hardware profiles (*.json, *.yaml) the acceptance hook checks nodes against; read when the worker starts. */
+  ACCEPTANCE_PROFILES_DIR: z.string().optional(),
+  /** The cabling plan, CSV `node,nic,switch,port`, checked against each NIC's LLDP neighbour. */
+  CABLING_PLAN_FILE: z.string().optional(),
+  /** How many accepted introspections each node's history keeps (the oldest go first); 0 keeps every one. */
+  HISTORY_KEEP: z.coerce.number().int().min(0).max(100000).default(20),
   /** Power the server off when its introspection ends (ironic-inspector's [processing] power_off); false leaves it on. */
   PROCESSING_POWER_OFF: z.stringbool().default(true),
   /** Where a worker process serves its metrics and the Temporal SDK's (127.0.0.1; the SDK's exporter on the next port). */

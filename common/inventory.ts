@@ -44,6 +44,17 @@ export const MemorySchema = z.looseObject({
   physical_mb: z.number().nonnegative().nullish(),
 });
 
+/**
+ * The server's memory in MiB, as Ironic's `memory_mb`: `physical_mb` when the agent read it from
+ * the DIMMs, else the total the kernel sees; null when neither is a positive number.
+ */
+export function memoryMib(memory: unknown): number | null {
+  const m = (typeof memory === 'object' && memory !== null ? memory : {}) as { physical_mb?: unknown; total?: unknown };
+  if (typeof m.physical_mb === 'number' && Number.isFinite(m.physical_mb) && m.physical_mb > 0) return Math.floor(m.physical_mb);
+  if (typeof m.total === 'number' && Number.isFinite(m.total) && m.total > 0) return Math.floor(m.total / 1024 ** 2);
+  return null;
+}
+
 export const DiskSchema = z.looseObject({
   name: z.string().min(1),
   model: optionalString,

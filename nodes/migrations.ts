@@ -143,6 +143,64 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0010_fleet_views': {
+    async up(db: Kysely<unknown>) {
+      // Each node's fleet view (common/expr/fleet-view.ts) and its scalars indexed for fleet queries (nodes/fleet.ts).
+      await db.schema
+        .createTable('fleet_views')
+        .addColumn('node_uuid', 'varchar(36)', (c) => c.primaryKey().references('nodes.uuid').onDelete('cascade'))
+        .addColumn('view', 'text', (c) => c.notNull())
+        .addColumn('memory_mb', 'double precision')
+        .addColumn('cpu_count', 'double precision')
+        .addColumn('cpu_model_name', 'text')
+        .addColumn('disk_count', 'integer', (c) => c.notNull())
+        .addColumn('interface_count', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      for (const column of ['memory_mb', 'cpu_count', 'cpu_model_name', 'disk_count', 'interface_count']) {
+        await db.schema.createIndex(`fleet_views_${column}`).on('fleet_views').column(column).execute();
+      }
+    },
+  },
+  '0008_introspection_history': {
+    async up(db: Kysely<unknown>) {
+      // Every accepted introspection of a node (nodes/history.ts); its data is in S3 under names of its run.
+      await db.schema
+        .createTable('introspection_history')
+        .addColumn('node_uuid', 'varchar(36)', (c) => c.notNull().references('nodes.uuid').onDelete('cascade'))
+        .addColumn('id', 'integer', (c) => c.notNull())
+        .addColumn('run_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('source', 'varchar(16)', (c) => c.notNull())
+        .addColumn('bulk_id', 'varchar(36)')
+        .addColumn('started_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('finished_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('sha256', 'varchar(64)', (c) => c.notNull())
+        .addColumn('processed_bytes', 'integer', (c) => c.notNull())
+        .addColumn('unprocessed_bytes', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('introspection_history_pk', ['node_uuid', 'id'])
+        .addUniqueConstraint('introspection_history_run', ['node_uuid', 'run_id'])
+        .execute();
+    },
+  },
+  '0009_acceptance': {
+    async up(db: Kysely<unknown>) {
+      // Each introspection's acceptance against its profile and cabling plan (nodes/acceptance.ts).
+      await db.schema
+        .createTable('acceptance')
+        .addColumn('node_uuid', 'varchar(36)', (c) => c.notNull().references('nodes.uuid').onDelete('cascade'))
+        .addColumn('started_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('bulk_id', 'varchar(36)')
+        .addColumn('rack', 'varchar(255)')
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('profile', 'varchar(255)')
+        .addColumn('differences', 'text', (c) => c.notNull())
+        .addColumn('miscabled', 'text', (c) => c.notNull())
+        .addColumn('checked_at', 'varchar(32)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('acceptance_pk', ['node_uuid', 'started_at'])
+        .execute();
+      await db.schema.createIndex('acceptance_bulk').on('acceptance').columns(['bulk_id', 'node_uuid', 'started_at']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -21,9 +21,12 @@ import {
   type NodeFilter,
 } from './schema';
 import { backoff, now, uniqueViolation } from './db';
+import { AcceptanceRecords } from './acceptance';
 import { BulkRecords } from './bulk-records';
 import { Discoveries } from './discovery';
+import { FleetViews } from './fleet';
 import { IntrospectionRecords } from './introspection-records';
+import { IntrospectionHistory } from './history';
 import { IntrospectionRuns } from './runs';
 import type { Database, NodesTable } from './tables';
 
@@ -46,6 +49,12 @@ export class NodeRegistry {
   readonly bulks: BulkRecords;
   /** Ironic's inspection rules (inspection-rules.ts). */
   readonly inspectionRules: InspectionRuleRecords;
+  /** Each introspection's acceptance against what was ordered, and bulk reports (acceptance.ts). */
+  readonly acceptance: AcceptanceRecords;
+  /** Every accepted introspection of each node (history.ts). */
+  readonly history: IntrospectionHistory;
+  /** Each processed node's fleet view, for fleet queries (fleet.ts). */
+  readonly fleet: FleetViews;
 
   constructor(private readonly db: Kysely<Database>) {
     this.runs = new IntrospectionRuns(db);
@@ -53,6 +62,9 @@ export class NodeRegistry {
     this.introspections = new IntrospectionRecords(db);
     this.bulks = new BulkRecords(db, (filter) => this.listNodes(filter));
     this.inspectionRules = new InspectionRuleRecords(db);
+    this.fleet = new FleetViews(db);
+    this.acceptance = new AcceptanceRecords(db);
+    this.history = new IntrospectionHistory(db);
   }
 
   async close(): Promise<void> {

@@ -132,6 +132,52 @@ export interface InspectionRulesTable {
   updated_at: string | null;
 }
 
+/** Each processed node's fleet view, JSON, and its indexed scalars (migration 0010; nodes/fleet.ts). */
+export interface FleetViewsTable {
+  node_uuid: string;
+  view: string;
+  memory_mb: number | null;
+  cpu_count: number | null;
+  cpu_model_name: string | null;
+  disk_count: number;
+  interface_count: number;
+  updated_at: string;
+}
+
+/** Every accepted introspection of a node: where its data is kept and what it was (migration 0008; nodes/history.ts). */
+export interface IntrospectionHistoryTable {
+  node_uuid: string;
+  /** 1, 2, 3...: the node's introspections in the order they were stored. */
+  id: number;
+  /** The workflow run that stored it: names its objects (activities/storage.ts), and a retried store is the same entry. */
+  run_id: string;
+  /** introspection, out-of-band, discovery or reapply. */
+  source: string;
+  bulk_id: string | null;
+  started_at: string;
+  finished_at: string;
+  /** SHA-256 (hex) of the processed data object's bytes. */
+  sha256: string;
+  processed_bytes: number;
+  unprocessed_bytes: number;
+}
+
+/** A node's acceptance against what was ordered, one row per introspection (migration 0009; nodes/acceptance.ts). */
+export interface AcceptanceTable {
+  node_uuid: string;
+  /** The introspection checked: its start (introspections.started_at). */
+  started_at: string;
+  bulk_id: string | null;
+  rack: string | null;
+  /** pass, fail or not_checked. */
+  status: string;
+  profile: string | null;
+  /** JSON lists: AcceptanceDifference[], Miscabling[]. */
+  differences: string;
+  miscabled: string;
+  checked_at: string;
+}
+
 export interface Database {
   nodes: NodesTable;
   ports: PortsTable;
@@ -142,4 +188,7 @@ export interface Database {
   bulk_names: BulkNamesTable;
   bulk_nodes: BulkNodesTable;
   inspection_rules: InspectionRulesTable;
+  acceptance: AcceptanceTable;
+  introspection_history: IntrospectionHistoryTable;
+  fleet_views: FleetViewsTable;
 }

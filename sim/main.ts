@@ -6,10 +6,13 @@
 // --redfish 3,4 (or all) gives nodes Redfish BMCs, enrolled with driver redfish.
 // Credentials for the node API as for the CLI: INTROSPECTOR_USERNAME/INTROSPECTOR_PASSWORD,
 // else the admin password file of `npm start`.
+// Each node has hardware of its own (sim/hardware.ts); `npm run sim -- change NODE ...` changes it
+// between boots (sim/change.ts), e.g. `npm run sim -- change sim-node-03 remove-dimm B1`.
 import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { authHeaders, credentialsHint, resolveCredentials } from '../cli/credentials';
+import { changeCommand } from './change';
 import { driverFor, SimRack } from './rack';
 
 const nodeList = z.string().regex(/^\d+(,\d+)*$/, 'node numbers like 4,7');
@@ -44,7 +47,10 @@ function perNode(list: string | undefined): [number, number][] {
 // the handlers stay installed so that later ones cannot end the process halfway through it.
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
+const DEFAULT_DIR = path.resolve('data', 'sim');
+
 async function main(): Promise<number> {
+  if (process.argv[2] === 'change') return changeCommand(process.argv.slice(3), DEFAULT_DIR);
   let stopRequested!: (signal: NodeJS.Signals) => void;
   const stopping = new Promise<NodeJS.Signals>((resolve) => (stopRequested = resolve));
   for (const signal of STOP_SIGNALS) process.on(signal, () => stopRequested(signal));
@@ -68,7 +74,8 @@ async function main(): Promise<number> {
     .option('--slow <list>', 'node:milliseconds every BMC request takes more, e.g. 2:500')
     .option('--flaky <list>', 'node:share of BMC requests lost, e.g. 3:0.3')
     .option('--busy <list>', 'node:N first BMC requests refused busy, or node:share of them, e.g. 4:5,6:0.5')
-    .option('--dir <path>', 'state and logs', path.resolve('data', 'sim'))
+    .option('--dir <path>', 'state and logs', DEFAULT_DIR)
+    .addHelpText('after', '\nChanging a node\'s hardware (at its next boot): sim change NODE remove-dimm LOCATOR | replace-disk DISK | move-cable PORT [SWITCH] | show')
     .parse();
   const parsed = Options.safeParse(program.opts());
   if (!parsed.success) {
@@ -99,6 +106,7 @@ async function main(): Promise<number> {
     slow: byNode(o.slow),
     flaky: byNode(o.flaky),
     busy: byNode(o.busy),
+    boards: true,
   });
   try {
     for (const node of rack.nodes) {
@@ -112,6 +120,8 @@ async function main(): Promise<number> {
       console.log(`${node.name}  BMC ${bmc}  MAC ${node.mac}  ${node.netns ? `netns ${node.netns}` : 'host network'}`);
     }
     console.log(`\n${o.count} nodes enrolled in rack "${o.rack}". Try: npx introspector introspection bulk start --rack ${o.rack}`);
+    const dirFlag = path.resolve(o.dir) === DEFAULT_DIR ? '' : ` --dir ${o.dir}`;
+    console.log(`Change a node's hardware (at its next boot): npm run sim -- change ${rack.nodes[0].name} remove-dimm B1${dirFlag}   (or replace-disk sdb, move-cable Ethernet1/14, show)`);
     console.log('Press Ctrl-C to tear the rack down (the nodes stay enrolled).');
     console.log(`${await stopping}: tearing the rack down...`);
   } finally {

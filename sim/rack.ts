@@ -3,11 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { buildAgent, bundle } from '../agent/build';
+import { BOARD_SCRIPT } from './board';
 import { Chassis, CHASSIS_CONTROL, LAN_CONFIG } from './chassis';
 import { hostLinkName, namespaceName, nodeDirName, removeRack, tapName } from './cleanup';
 import { IpmiProxy } from './ipmi-proxy';
+import { defaultHardware, writeHardware } from './hardware';
 import { createProvisioningNetwork, type ProvisioningNetwork } from './provisioning';
 import { RedfishBmc } from './redfish-bmc';
+import { cablePort, LldpSwitch } from './switch';
 import { isUnkind, Temper, type Unkindness } from './unkind';
 import { vmBmcSerial, vmBootScript, vmIdentity, type VmIdentity } from './vm';
 
@@ -66,6 +69,13 @@ export interface RackOptions {
    * root), where their PXE boot gets DHCP from whoever serves it, not from qemu.
    */
   provisioning?: 'bridge';
+  /**
+   * Nodes in network namespaces get hardware of their own (sim/hardware.ts: DIMMs, disks, serials,
+   * a switch port sending LLDP every lldpIntervalSeconds, default 1) instead of reporting the host's;
+   * sim/change.ts changes it between boots.
+   */
+  boards?: boolean;
+  lldpIntervalSeconds?: number;
 }
 
 export interface SimNode {
@@ -86,6 +96,8 @@ export interface SimNode {
   netns: string | null;
   /** A VM node's SMBIOS and disk identity; null for nodes that run the simulated firmware. */
   vm: VmIdentity | null;
+  /** Whether the node has hardware of its own (RackOptions.boards), kept in its dir. */
+  board: boolean;
 }
 
 /** The node's IPMI `driver_info` for enrolling it (the password may be overridden to simulate a wrong one). */
@@ -160,6 +172,7 @@ export class SimRack {
     fs.mkdirSync(o.dir, { recursive: true });
     await buildAgent(rack.agentBundle());
     await bundle(path.join(__dirname, 'firmware.ts'), rack.firmwareBundle());
+    if (o.boards) await bundle(path.join(__dirname, 'board.ts'), rack.boardBundle());
     try {
       if (o.provisioning) {
         if (!root) throw new Error('a provisioning bridge needs root');
@@ -171,9 +184,19 @@ export class SimRack {
         fs.rmSync(node.dir, { recursive: true, force: true });
         fs.mkdirSync(path.join(node.dir, 'state'), { recursive: true });
         if (netns) await rack.createNamespace(node);
+        if (node.board) {
+          const hardware = defaultHardware(o.prefix, o.net, i);
+          writeHardware(node.dir, hardware);
+          cablePort(node.dir, hardware.cable);
+        }
         rack.writeNodeFiles(node);
         if (node.bmc === 'redfish') await rack.startRedfish(node);
         else await rack.startIpmi(node);
+      }
+      const cabled = rack.nodes.filter((node) => node.board);
+      if (cabled.length) {
+        const ports = new Map(cabled.map((node) => [hostLinkName(o.prefix, node.index), node.dir]));
+        rack.services.push(LldpSwitch.start(ports, o.lldpIntervalSeconds ?? 1, path.join(o.dir, 'switch.log')));
       }
     } catch (err) {
       await rack.stop();
@@ -186,6 +209,7 @@ export class SimRack {
     const o = this.options;
     const name = nodeDirName(o.prefix, i);
     const redfish = o.redfish === 'all' || !!o.redfish?.includes(i);
+    const vm = !redfish && o.vms?.includes(i) ? vmIdentity(o.prefix, o.net, i) : null;
     return {
       index: i,
       name,
@@ -198,7 +222,8 @@ export class SimRack {
       systemId: REDFISH_SYSTEM_ID,
       mac: o.identity?.[i]?.mac ?? `52:54:00:${hex2(o.net)}:00:${hex2(i)}`,
       netns: netns ? namespaceName(o.prefix, i) : null,
-      vm: !redfish && o.vms?.includes(i) ? vmIdentity(o.prefix, o.net, i) : null,
+      vm,
+      board: !!o.boards && netns && !vm,
     };
   }
 
@@ -208,6 +233,10 @@ export class SimRack {
 
   private firmwareBundle(): string {
     return path.join(this.options.dir, 'firmware.js');
+  }
+
+  private boardBundle(): string {
+    return path.join(this.options.dir, 'board.js');
   }
 
   private hostSideAddress(i: number): string {
@@ -242,8 +271,10 @@ export class SimRack {
       this.agentBundle(),
       '--bmc-address', node.bmcAddress,
       ...(o.agentArgs ?? []),
-    ].map((a) => `'${a.replace(/'/g, `'\\''`)}'`);
-    const exec = node.netns ? `exec ip netns exec ${node.netns} ${firmware.join(' ')}` : `exec ${firmware.join(' ')}`;
+    ];
+    const board = node.board ? [BOARD_SCRIPT, node.dir, process.execPath, this.boardBundle(), '--'] : [];
+    const command = [...board, ...firmware].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const exec = node.netns ? `exec ip netns exec ${node.netns} ${command}` : `exec ${command}`;
     const delay = o.bootDelaySeconds ? `sleep ${o.bootDelaySeconds}\n` : '';
     const bootScript = node.vm
       ? vmBootScript({

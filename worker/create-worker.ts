@@ -38,6 +38,7 @@ export async function createWorkers(config: Config): Promise<Workers> {
     bmc: bmcSettings(config),
     processing,
     powerOffAfter: config.PROCESSING_POWER_OFF,
+    historyKeep: config.HISTORY_KEEP,
     pxeFilter,
   });
   const bmcNames = new Set<string>(BMC_ACTIVITY_NAMES);

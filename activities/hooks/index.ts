@@ -1,8 +1,10 @@
 import type { IntrospectionData } from '../../common/inventory';
 import { hookDurations } from '../../common/metrics';
 import { acceleratorsHook, KNOWN_ACCELERATORS } from './accelerators';
+import { acceptanceHook } from './acceptance';
 import { capabilitiesHook, CPU_FLAG_CAPABILITIES } from './capabilities';
 import { extraHardwareHook } from './extra_hardware';
+import { hardwareChangesHook } from './hardware_changes';
 import { lldpBasicHook } from './lldp_basic';
 import { localLinkConnectionHook } from './local_link_connection';
 import { keepExistingValues } from './overwrite';
@@ -40,6 +42,8 @@ export const HOOKS: Record<string, ProcessingHook> = Object.fromEntries(
     physnetCidrMapHook,
     raidDeviceHook,
     acceleratorsHook,
+    hardwareChangesHook,
+    acceptanceHook,
   ].map((hook) => [hook.name, hook]),
 );
 
@@ -54,6 +58,7 @@ export const HOOKS: Record<string, ProcessingHook> = Object.fromEntries(
  * Optional hooks, not in this list: raid_device goes before root_disk_selection
  * (which then uses the root_device it learns), physnet_cidr_map after
  * validate_interfaces (all_interfaces, patch.ports), accelerators anywhere.
+ * acceptance goes after extra_hardware and lldp_basic (data.extra's BMC firmware, lldp_processed).
  */
 export const DEFAULT_HOOK_ORDER: string[] = [
   'ramdisk_error',
@@ -65,6 +70,8 @@ export const DEFAULT_HOOK_ORDER: string[] = [
   'extra_hardware',
   'lldp_basic',
   'local_link_connection',
+  'hardware_changes',
+  'acceptance',
 ];
 
 /**
@@ -80,6 +87,7 @@ export const DEFAULT_PROCESSING_CONFIG: ProcessingConfig = {
   cpuFlags: CPU_FLAG_CAPABILITIES,
   physnetCidrMap: [],
   accelerators: KNOWN_ACCELERATORS,
+  acceptance: { profiles: [], cabling: [] },
 };
 
 export function emptyPatch(): NodePatch {

@@ -1,7 +1,6 @@
+import { memoryMib } from '../../common/inventory';
 import { GiB, requireInventory } from './helpers';
 import { HookError, type ProcessingHook } from './types';
-
-const MiB = 1024 ** 2;
 
 /**
  * The properties the scheduler needs: cpus, cpu_arch, memory_mb, local_gb.
@@ -24,9 +23,7 @@ export const schedulerHook: ProcessingHook = {
     const arch = typeof cpu?.architecture === 'string' && cpu.architecture.trim() ? cpu.architecture.trim() : null;
     if (arch === null) missing.push('cpu_arch (inventory.cpu.architecture)');
 
-    let memoryMb: number | null = null;
-    if (typeof memory?.physical_mb === 'number' && memory.physical_mb > 0) memoryMb = Math.floor(memory.physical_mb);
-    else if (typeof memory?.total === 'number' && memory.total > 0) memoryMb = Math.floor(memory.total / MiB);
+    const memoryMb = memoryMib(memory);
     if (memoryMb === null) missing.push('memory_mb (inventory.memory.physical_mb or total)');
 
     if (missing.length > 0) {

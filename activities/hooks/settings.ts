@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describeZodError } from '../../common/validation';
 import { parseNetwork } from '../rules/cidr';
+import { loadCablingPlan } from './acceptance-cabling';
+import { loadProfiles } from './acceptance-profiles';
 import { DEFAULT_HOOK_ORDER, DEFAULT_PROCESSING_CONFIG, HOOKS } from './index';
 import type { ProcessingConfig } from './types';
 
@@ -53,6 +55,18 @@ const acceleratorsFile = z.string().transform((file, ctx) => {
   }
   return parsed.data.pci_devices;
 });
+
+/** A file or directory read when the worker starts: an error names the setting and the file. */
+function loaded<T>(load: (file: string) => T) {
+  return z.string().transform((file, ctx) => {
+    try {
+      return load(file);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+}
 
 /** `flag:capability,...` (oslo's dict form, as [capabilities]cpu_flags). */
 const cpuFlagMap = z
@@ -114,6 +128,8 @@ const ProcessingEnvSchema = z.object({
   PROCESSING_CPU_FLAGS: optional(cpuFlagMap, DEFAULT_PROCESSING_CONFIG.cpuFlags),
   PROCESSING_PHYSNET_CIDR_MAP: optional(cidrMap, DEFAULT_PROCESSING_CONFIG.physnetCidrMap),
   PROCESSING_ACCELERATORS_FILE: optional(acceleratorsFile, DEFAULT_PROCESSING_CONFIG.accelerators),
+  ACCEPTANCE_PROFILES_DIR: optional(loaded(loadProfiles), DEFAULT_PROCESSING_CONFIG.acceptance.profiles),
+  CABLING_PLAN_FILE: optional(loaded(loadCablingPlan), DEFAULT_PROCESSING_CONFIG.acceptance.cabling),
 });
 
 export interface ProcessingSettings {
@@ -137,6 +153,7 @@ export function processingSettings(env: Record<string, string | number | boolean
       cpuFlags: e.PROCESSING_CPU_FLAGS,
       physnetCidrMap: e.PROCESSING_PHYSNET_CIDR_MAP,
       accelerators: e.PROCESSING_ACCELERATORS_FILE,
+      acceptance: { profiles: e.ACCEPTANCE_PROFILES_DIR, cabling: e.CABLING_PLAN_FILE },
     },
   };
 }

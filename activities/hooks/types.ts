@@ -1,4 +1,6 @@
 import type { IntrospectionData } from '../../common/inventory';
+import type { CablingRow } from './acceptance-cabling';
+import type { AcceptanceProfile } from './acceptance-profiles';
 
 /** What the pipeline knows of the node (never its BMC secrets). */
 export interface HookNode {
@@ -8,6 +10,10 @@ export interface HookNode {
   extra: Record<string, unknown>;
   traits: string[];
   ports: PortSpec[];
+  /** The processed data stored by the node's previous introspection (`inspector_data-<uuid>`), if any. */
+  previousData?: unknown;
+  /** The node's resource class (the acceptance hook picks a profile by it). */
+  resource_class?: string | null;
 }
 
 export interface PortSpec {
@@ -47,6 +53,8 @@ export interface ProcessingConfig {
   physnetCidrMap: { cidr: string; physnet: string }[];
   /** PCI devices that are accelerators ([accelerators]known_devices): ids in bare lower-case hex, other keys as given. */
   accelerators: KnownAccelerator[];
+  /** What was ordered (ACCEPTANCE_PROFILES_DIR, CABLING_PLAN_FILE), for the acceptance hook. */
+  acceptance: { profiles: AcceptanceProfile[]; cabling: CablingRow[] };
 }
 
 export interface KnownAccelerator {

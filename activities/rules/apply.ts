@@ -3,6 +3,8 @@ import { RuleFailError, runAction } from './actions';
 import { CONDITIONS } from './conditions';
 import { fieldValues, nodeView, parseField } from './fields';
 import type { Condition, Rule } from './schema';
+import { evaluate } from '../../common/expr/evaluate';
+import { parseExpr } from '../../common/expr/parse';
 
 // Running introspection rules, as ironic-inspector's rules.apply(): first every rule's
 // scope and conditions are checked (against the data and the node as it stands before
@@ -23,6 +25,7 @@ export function ruleLabel(rule: Pick<Rule, 'uuid' | 'description'>, index: numbe
  * except for is-empty, which then checks null.
  */
 export function checkCondition(cond: Condition, ctx: HookContext): boolean {
+  if (cond.op === 'expr') return evaluate(parseExpr(cond.value), { ...ctx.data, node: nodeView(ctx) }) !== cond.invert;
   const op = CONDITIONS[cond.op];
   let values = fieldValues(parseField(cond.field), ctx);
   if (values.length === 0) {
@@ -52,7 +55,7 @@ export function checkRule(rule: Rule, ctx: HookContext, index = 0): boolean {
       return checkCondition(cond, ctx);
     } catch (err) {
       throw new HookError(
-        `rule ${ruleLabel(rule, index)}: condition ${i} (${cond.op} on ${cond.field}) failed: ${(err as Error).message}`,
+        `rule ${ruleLabel(rule, index)}: condition ${i} (${cond.op === 'expr' ? `expr ${JSON.stringify(cond.value)}` : `${cond.op} on ${cond.field}`}) failed: ${(err as Error).message}`,
       );
     }
   });

@@ -2,6 +2,8 @@ import type { HookContext } from '../hooks/types';
 import { extendAttribute, RuleFailError, setAttribute, setCapability, addTrait, removeTrait } from './actions';
 import { contains, deepEqual, eq, gt, inNet, isEmpty, lt, regexText, toText, compileRegex } from './conditions';
 import { nodeView } from './fields';
+import { evaluate } from '../../common/expr/evaluate';
+import { parseExpr } from '../../common/expr/parse';
 import { formatString, type FormatVariables } from './format';
 import { ACTIONS, attributePointer, OPERATORS, pluginDataPath, type InspectionAction, type InspectionCondition, type InspectionRule } from './ironic-schema';
 import { childValue } from './keys';
@@ -99,7 +101,7 @@ function isFalse(value: unknown): boolean {
   return value === null || value === undefined;
 }
 
-const OPERATIONS: Record<string, (args: Args) => boolean> = {
+const OPERATIONS: Record<string, (args: Args, vars: FormatVariables) => boolean> = {
   eq: (args) => chain((a, b) => eq(a, { value: b }), args),
   lt: (args) => chain((a, b) => lt(a, { value: b }), args),
   gt: (args) => chain((a, b) => gt(a, { value: b }), args),
@@ -113,16 +115,18 @@ const OPERATIONS: Record<string, (args: Args) => boolean> = {
   'is-none': ({ value }) => value === null || value === undefined,
   'is-true': ({ value }) => isTrue(value),
   'is-false': ({ value }) => isFalse(value),
+  expr: ({ expression }, vars) => evaluate(parseExpr(String(expression)), vars),
 };
 
 function checkOnce(cond: InspectionCondition, ctx: HookContext, item?: { item: unknown }): boolean {
   const inverted = cond.op.startsWith('!');
   const op = inverted ? cond.op.slice(1) : cond.op;
   const looped = item !== undefined;
-  const args = formattedArgs(cond.args as Args, formattedOf(op), variables(ctx, item), op, looped);
+  const vars = variables(ctx, item);
+  const args = formattedArgs(cond.args as Args, formattedOf(op), vars, op, looped);
   // In a loop every arg is formatted (text): compared as text, as Ironic's force_strings.
   if (looped && ['eq', 'lt', 'gt'].includes(op)) args.force_strings = true;
-  const result = OPERATIONS[op]!(args);
+  const result = OPERATIONS[op]!(args, vars);
   return inverted ? !result : result;
 }
 

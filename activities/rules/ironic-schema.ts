@@ -5,6 +5,7 @@ import { compileNetwork, compileRegex } from './conditions';
 import { checkTemplates } from './format';
 import { MAX_RULE_BYTES, RuleValidationError } from './schema';
 import { assertSafeKey } from './keys';
+import { parseExpr } from '../../common/expr/parse';
 
 // An inspection rule as Ironic's API takes it (API 1.96, /v1/inspection_rules):
 //
@@ -44,6 +45,8 @@ export const OPERATORS = {
   'is-none': oneValue,
   'is-true': oneValue,
   'is-false': oneValue,
+  // Not Ironic's: the fleet query language (common/expr) over node, inventory, plugin_data (and item).
+  expr: { required: ['expression'] },
 } satisfies Record<string, Signature>;
 export type OperatorName = keyof typeof OPERATORS;
 
@@ -122,6 +125,11 @@ function checkArgs(op: string, args: Record<string, unknown>, formatted: string[
     case 'contains': {
       const regex = literal(args, 'regex', looped);
       if (regex !== undefined) compileRegex(regex);
+      return;
+    }
+    case 'expr': {
+      const expression = literal(args, 'expression', looped);
+      if (expression !== undefined) parseExpr(expression);
       return;
     }
     case 'in-net':

@@ -5,6 +5,7 @@ import { ACTION_NAMES, parseAttributePath, TRAIT_PATTERN } from './actions';
 import { parseField } from './fields';
 import { checkTemplates } from './format';
 import { assertSafeKey } from './keys';
+import { MAX_EXPR_LENGTH, parseExpr } from '../../common/expr/parse';
 
 // An introspection rule as the rules API accepts it (ironic-inspector's JSON DSL):
 //
@@ -119,13 +120,19 @@ export const ConditionSchema = z.discriminatedUnion(
     condition('matches', regexValue),
     condition('contains', regexValue),
     z.strictObject({ op: z.literal('is-empty'), ...conditionBase }),
+    // The fleet query language (common/expr) over the data, the node as `node.*`: {"op": "expr", "value": "count(inventory.disks) >= 4"}.
+    z.strictObject({
+      op: z.literal('expr'),
+      value: required('value', checked(text(MAX_EXPR_LENGTH), (e) => parseExpr(e))),
+      invert: z.boolean().default(false),
+    }),
   ],
   {
     error: (iss) => {
       if (iss.code !== 'invalid_union') return undefined;
       const input = iss.input as { op?: unknown } | undefined;
       if (input?.op === undefined) return 'missing required parameter "op"';
-      return `unknown op ${JSON.stringify(input.op)} (expected one of: ${CONDITION_OPS.join(', ')})`;
+      return `unknown op ${JSON.stringify(input.op)} (expected one of: ${[...CONDITION_OPS, 'expr'].join(', ')})`;
     },
   },
 );

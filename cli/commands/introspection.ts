@@ -1,4 +1,4 @@
-// introspector introspection start|status|list|abort|data save|reprocess — the inspector API.
+// introspector introspection start|status|list|abort|data save|reprocess|history|diff — the inspector API.
 
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
@@ -6,6 +6,8 @@ import type { IntrospectionStatusBody } from '../../common/api-types';
 import { isBootPhase, phaseLabel } from '../../common/boot-phases';
 import { CommandFailed, type Context, EXIT } from '../context';
 import { formatDuration, formatElapsed, humanizeDetail, renderFields, renderTable, toJson } from '../format';
+import type { HistoryDiffBody, HistoryEntryBody } from '../../api/introspections';
+import { formatDiff } from '../diff-table';
 import { ApiError, seg } from '../http';
 import { positiveInt } from '../options';
 import { PollErrors } from '../poll';
@@ -171,6 +173,21 @@ async function reprocess(ctx: Context, ident: string): Promise<void> {
   else ctx.out(`Reprocessing of the stored data of ${ident} started`);
 }
 
+async function history(ctx: Context, ident: string, opts: { limit?: number; marker?: number }): Promise<void> {
+  const body = await ctx.inspector.get<{ history: HistoryEntryBody[] }>(`/v1/introspection/${seg(ident)}/history`, { query: opts });
+  if (ctx.json) return ctx.printJson(body);
+  ctx.out(renderTable(['id', 'finished', 'source', 'sha256'], body.history.map((e) => [e.id, e.finished_at, e.source, e.sha256])));
+}
+
+const entryLabel = (e: HistoryEntryBody) => `${e.id} (${e.source}, ${e.finished_at})`;
+
+async function diff(ctx: Context, ident: string, opts: { from?: number; to?: number }): Promise<void> {
+  const body = await ctx.inspector.get<HistoryDiffBody>(`/v1/introspection/${seg(ident)}/diff`, { query: opts });
+  if (ctx.json) return ctx.printJson(body);
+  ctx.out(`${ident}: from introspection ${entryLabel(body.from)} to ${entryLabel(body.to)}`);
+  ctx.out(formatDiff(body.diff));
+}
+
 /** Registers `introspection` and returns it, so that `bulk` can hang under it. */
 export function registerIntrospectionCommands(program: Command, ctx: Context): Command {
   const intro = program.command('introspection').description('introspect nodes (inspector API)');
@@ -218,6 +235,22 @@ export function registerIntrospectionCommands(program: Command, ctx: Context): C
     .description('run processing again on the stored raw data, without a reboot')
     .argument('<node>', 'node uuid or name')
     .action((ident: string) => reprocess(ctx, ident));
+
+  intro
+    .command('history')
+    .description("a node's accepted introspections, newest first (each one's data: GET /v1/introspection/NODE/history/ID)")
+    .argument('<node>', 'node uuid or name')
+    .option('--limit <n>', 'at most this many (the server allows up to 1000, its default)', positiveInt)
+    .option('--marker <id>', 'the page after this entry (the last id of the previous page)', positiveInt)
+    .action((ident: string, opts: { limit?: number; marker?: number }) => history(ctx, ident, opts));
+
+  intro
+    .command('diff')
+    .description('hardware changes between two introspections of a node (default: the one before the latest, and the latest)')
+    .argument('<node>', 'node uuid or name')
+    .option('--from <id>', 'the older introspection (an id of `introspection history`; default: the one before --to)', positiveInt)
+    .option('--to <id>', 'the newer introspection (default: the latest)', positiveInt)
+    .action((ident: string, opts: { from?: number; to?: number }) => diff(ctx, ident, opts));
 
   return intro;
 }

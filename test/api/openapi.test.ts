@@ -1,6 +1,8 @@
 import type { Router } from 'express';
 import type { DependencyMonitor } from '../../api/health';
 import { healthRoutes } from '../../api/health';
+import { acceptanceReportRoutes } from '../../api/acceptance-report';
+import { fleetRoutes } from '../../api/fleet-routes';
 import { callbackRoutes, inspectorRoutes, inspectorVersions } from '../../api/inspector-routes';
 import { ironicInspectionRoutes } from '../../api/ironic-inspection-routes';
 import { metricsRoute } from '../../api/metrics';
@@ -37,7 +39,7 @@ const config = loadConfig({});
 const common = [healthRoutes(none as DependencyMonitor), metricsRoute(undefined)];
 
 test('every route of the inspector API (and the agent callback) is described, and nothing else', () => {
-  const routers = [inspectorVersions(), ...common, callbackRoutes(config, none, none, none), inspectorRoutes(none, none, none), openApiRoute('inspector')];
+  const routers = [inspectorVersions(), ...common, callbackRoutes(config, none, none, none), inspectorRoutes(none, none, none), acceptanceReportRoutes(none), fleetRoutes(none), openApiRoute('inspector')];
   expect(described(INSPECTOR_OPERATIONS)).toEqual(routesOf(routers).filter((r) => r !== 'GET /openapi.json'));
 });
 

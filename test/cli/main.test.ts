@@ -53,8 +53,8 @@ test('help and version: exit 0 on stdout; unknown command: exit 2', async () => 
   expect(await v.run('--version')).toBe(0);
   expect(v.stdout.text).toMatch(/^\d+\.\d+\.\d+\n$/);
   const u = harness();
-  expect(await u.run('nodes', 'list')).toBe(2);
-  expect(u.stderr.text).toContain("unknown command 'nodes'");
+  expect(await u.run('machines', 'list')).toBe(2);
+  expect(u.stderr.text).toContain("unknown command 'machines'");
   const b = harness();
   expect(await b.run('introspection', 'bulk', 'start', '--help')).toBe(0);
   expect(b.stdout.text).toContain('--no-wait');

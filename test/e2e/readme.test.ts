@@ -418,7 +418,7 @@ describeWithRack('README examples on `npm start`', () => {
 });
 
 describeWithRack('README examples: npm run demo', () => {
-  test('the stack and an 8-node simulated rack, bulk-introspected: a table of 8 servers', async () => {
+  test('the stack and an 8-node simulated rack, bulk-introspected: a table of 8 servers; then the diffs and acceptance report of three changed ones', async () => {
     const [demo] = commandsIn('Demo');
     // A namespace of its own: the demo's stack takes the same documented ports as `npm start`.
     const netns = await TestNetns.create('readme86');
@@ -428,10 +428,22 @@ describeWithRack('README examples: npm run demo', () => {
       const code = await run.exited;
       const output = run.output();
       expect({ code, output: output.slice(-3000) }).toMatchObject({ code: 0 });
-      const table = output.slice(output.indexOf('Discovered hardware:')).split('\n');
+      const table = output.slice(output.indexOf('Discovered hardware:'), output.indexOf('A technician works on the rack')).split('\n');
       const rows = table.filter((line) => /^demo-node-\d\d\s/.test(line));
       expect(rows).toHaveLength(8);
       for (const row of rows) expect(row).toMatch(/\s52:54:00:\S+\s+\d+\s+\S+\s+\d+\s+\d+\s+.*\smanageable$/);
+      // The ending: what each change looks like in the second run's diff, and the acceptance report.
+      const printed = output.slice(output.indexOf('\n$ introspector')).split('\n$ ');
+      const after = (command: string) => printed.find((text) => text.startsWith(command)) ?? `(no ${command})`;
+      expect(after('introspector introspection diff demo-node-03')).toMatch(/^memory\s+changed\s+total_mb\s+131072\s+114688$/m);
+      expect(after('introspector introspection diff demo-node-03')).toMatch(/^dimms\s+removed\s+\S*B1\s+16 GiB\s/m);
+      const replaced = /demo-node-05: replaced disk sdb: serial (\w+) -> (\w+)/.exec(output);
+      expect(after('introspector introspection diff demo-node-05')).toMatch(new RegExp(`^disks\\s+replaced\\s+sdb\\s+${replaced?.[1]}\\s+${replaced?.[2]}$`, 'm'));
+      expect(after('introspector introspection diff demo-node-06')).toMatch(/^nics\s+moved\s+eth0\b.*\sleaf-demo Ethernet1\/6\s+leaf-demo Ethernet1\/14$/m);
+      const report = after('introspector report --bulk');
+      expect(report).toMatch(/^demo\s+6\s+2\s+0\s+0\s+0\s+0$/m); // conforming, not conforming, not checked, failed...
+      expect(report).toMatch(/^demo\s+demo-node-03\s.*\smemory\.mib\s+131072\s+114688$/m);
+      expect(report).toMatch(/^Miscabled ports \(1\):\n.*\ndemo\s+demo-node-06\s+eth0\s+leaf-demo Ethernet1\/6\s+leaf-demo Ethernet1\/14$/m);
       expect(await run.groupEnded(30_000)).toEqual([]);
     } finally {
       run.kill();

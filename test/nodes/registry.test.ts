@@ -17,7 +17,7 @@ describeEachDatabase('node registry', (db) => {
     try {
       await migrate(kysely);
       const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(kysely);
-      expect(rows.map((r) => r.name)).toEqual(['0001_nodes_ports_rules', '0002_provision_updated_at_maintenance_reason', '0003_introspection_runs', '0004_introspections_and_bulks', '0005_port_extra_target_power_state', '0006_inspection_rules', '0007_node_inspect_interface']);
+      expect(rows.map((r) => r.name)).toEqual(['0001_nodes_ports_rules', '0002_provision_updated_at_maintenance_reason', '0003_introspection_runs', '0004_introspections_and_bulks', '0005_port_extra_target_power_state', '0006_inspection_rules', '0007_node_inspect_interface', '0008_introspection_history', '0009_acceptance', '0010_fleet_views']);
     } finally {
       await kysely.destroy();
     }

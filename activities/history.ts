@@ -1,0 +1,44 @@
+import { Context, log } from '@temporalio/activity';
+import type { HistorySource } from '../nodes/history';
+import type { NodeRecord } from '../nodes';
+import type { ActivityDeps } from './deps';
+import { objectNames } from './storage';
+
+// The node's history of accepted introspections: each processing keeps its raw and processed
+// data under names of its own run (inspector_data-<uuid> stays the latest), records them in the
+// registry, and lets the oldest entries go beyond HISTORY_KEEP.
+
+/** Where the processed data came from: a reapply has no post of its own; an agent's post or the BMC's answers otherwise. */
+function sourceOf(node: Pick<NodeRecord, 'inspect_interface'>, accepted: string | undefined): HistorySource {
+  if (!accepted) return 'reapply';
+  if (Context.current().info.workflowType === 'discoverNode') return 'discovery';
+  return node.inspect_interface === 'redfish' ? 'out-of-band' : 'introspection';
+}
+
+/** Keeps one processing's data in the node's history; run again by a retried activity, it is still one entry. */
+export async function keepInHistory(
+  deps: ActivityDeps,
+  node: Pick<NodeRecord, 'uuid' | 'inspect_interface'>,
+  accepted: string | undefined,
+  data: { raw: unknown; processed: unknown },
+): Promise<void> {
+  const runId = Context.current().info.workflowExecution?.runId;
+  if (!runId) throw new Error('introspection data is kept in history only by an activity of a workflow run');
+  const unprocessed = await deps.store.putJson(objectNames.historyUnprocessed(node.uuid, runId), data.raw);
+  const processed = await deps.store.putJson(objectNames.history(node.uuid, runId), data.processed);
+  const entry = await deps.registry.history.record({
+    nodeUuid: node.uuid,
+    runId,
+    source: sourceOf(node, accepted),
+    sha256: processed.sha256,
+    processedBytes: processed.bytes,
+    unprocessedBytes: unprocessed.bytes,
+  });
+  const expired = await deps.registry.history.beyond(node.uuid, deps.historyKeep);
+  for (const old of expired) {
+    await deps.store.delete(objectNames.history(node.uuid, old.run_id));
+    await deps.store.delete(objectNames.historyUnprocessed(node.uuid, old.run_id));
+  }
+  await deps.registry.history.remove(node.uuid, expired.map((e) => e.id));
+  log.info('introspection data kept in history', { nodeUuid: node.uuid, historyId: entry.id, expired: expired.map((e) => e.id) });
+}
