@@ -34,22 +34,12 @@ export interface StatusBody extends IntrospectionStatusBody {
   links: { href: string; rel: string }[];
 }
 
-/** One accepted introspection of a node's history, as the API shows it. */
-export interface HistoryEntryBody {
-  id: number;
+/** One accepted introspection of a node's history, as the API shows it: its registry row, the node as `uuid`. */
+export type HistoryEntryBody = Omit<HistoryRecord, 'node_uuid' | 'source'> & {
   uuid: string;
-  /** The Temporal workflow run that stored it (its data's object names carry it). */
-  run_id: string;
   source: HistorySource;
-  bulk_id: string | null;
-  started_at: string;
-  finished_at: string;
-  /** SHA-256 (hex) of the processed data, as GET .../history/<id> answers it. */
-  sha256: string;
-  processed_bytes: number;
-  unprocessed_bytes: number;
   links: { href: string; rel: string }[];
-}
+};
 
 export interface HistoryDiffBody {
   from: HistoryEntryBody;
@@ -57,20 +47,8 @@ export interface HistoryDiffBody {
   diff: HardwareDiff;
 }
 
-function historyEntryBody(e: HistoryRecord, baseUrl: string): HistoryEntryBody {
-  return {
-    id: e.id,
-    uuid: e.node_uuid,
-    run_id: e.run_id,
-    source: e.source as HistorySource,
-    bulk_id: e.bulk_id,
-    started_at: e.started_at,
-    finished_at: e.finished_at,
-    sha256: e.sha256,
-    processed_bytes: e.processed_bytes,
-    unprocessed_bytes: e.unprocessed_bytes,
-    links: [{ href: `${baseUrl}/v1/introspection/${e.node_uuid}/history/${e.id}`, rel: 'self' }],
-  };
+function historyEntryBody({ node_uuid, source, ...entry }: HistoryRecord, baseUrl: string): HistoryEntryBody {
+  return { ...entry, uuid: node_uuid, source: source as HistorySource, links: [{ href: `${baseUrl}/v1/introspection/${node_uuid}/history/${entry.id}`, rel: 'self' }] };
 }
 
 type IntrospectionWorkflowType = 'introspectNode' | 'reapplyNode' | 'discoverNode';

@@ -13,7 +13,7 @@ export interface Unkindness {
 }
 
 /** mulberry32: a small, fast, seedable generator of numbers in [0, 1). */
-function generator(seed: number): () => number {
+export function generator(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
