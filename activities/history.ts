@@ -2,7 +2,7 @@ import { Context, log } from '@temporalio/activity';
 import type { HistorySource } from '../nodes/history';
 import type { NodeRecord } from '../nodes';
 import type { ActivityDeps } from './deps';
-import { objectNames } from './storage';
+import { objectNames, type StoredObject } from './storage';
 
 // The node's history of accepted introspections: each processing keeps its raw and processed
 // data under names of its own run (inspector_data-<uuid> stays the latest), records them in the
@@ -15,24 +15,33 @@ function sourceOf(node: Pick<NodeRecord, 'inspect_interface'>, accepted: string 
   return node.inspect_interface === 'redfish' ? 'out-of-band' : 'introspection';
 }
 
-/** Keeps one processing's data in the node's history; run again by a retried activity, it is still one entry. */
+/**
+ * Keeps one processing's data in the node's history, copied within the store from the node's
+ * latest raw and processed data just written (`processed` is what that write stored); run again
+ * by a retried activity, it is still one entry.
+ */
 export async function keepInHistory(
   deps: ActivityDeps,
   node: Pick<NodeRecord, 'uuid' | 'inspect_interface'>,
   accepted: string | undefined,
-  data: { raw: unknown; processed: unknown },
+  data: { unprocessedBytes: number; processed: StoredObject },
 ): Promise<void> {
   const runId = Context.current().info.workflowExecution?.runId;
   if (!runId) throw new Error('introspection data is kept in history only by an activity of a workflow run');
-  const unprocessed = await deps.store.putJson(objectNames.historyUnprocessed(node.uuid, runId), data.raw);
-  const processed = await deps.store.putJson(objectNames.history(node.uuid, runId), data.processed);
+  const copies = [
+    [objectNames.unprocessed(node.uuid), objectNames.historyUnprocessed(node.uuid, runId)],
+    [objectNames.processed(node.uuid), objectNames.history(node.uuid, runId)],
+  ];
+  for (const [from, to] of copies) {
+    if (!(await deps.store.copy(from, to))) throw new Error(`${from} went missing before it was kept in history as ${to}`);
+  }
   const entry = await deps.registry.history.record({
     nodeUuid: node.uuid,
     runId,
     source: sourceOf(node, accepted),
-    sha256: processed.sha256,
-    processedBytes: processed.bytes,
-    unprocessedBytes: unprocessed.bytes,
+    sha256: data.processed.sha256,
+    processedBytes: data.processed.bytes,
+    unprocessedBytes: data.unprocessedBytes,
   });
   const expired = await deps.registry.history.beyond(node.uuid, deps.historyKeep);
   for (const old of expired) {

@@ -98,7 +98,7 @@ async function processData(deps: ActivityDeps, nodeUuid: string, accepted?: stri
       physical_network: p.physical_network,
     })),
     // Read before this run replaces it: the hardware_changes hook compares with it.
-    previousData: await deps.store.getJson(objectNames.processed(nodeUuid)),
+    previousData: deps.processing.hookOrder.includes('hardware_changes') ? await deps.store.getJson(objectNames.processed(nodeUuid)) : undefined,
   };
 
   let ctx: HookContext;
@@ -117,11 +117,11 @@ async function processData(deps: ActivityDeps, nodeUuid: string, accepted?: stri
   }
 
   for (const [name, value] of Object.entries(ctx.objects)) await deps.store.putJson(name, value);
-  await deps.store.putJson(objectNames.processed(nodeUuid), ctx.data);
+  const processed = await deps.store.putJson(objectNames.processed(nodeUuid), ctx.data);
   await deps.registry.applyPatch(nodeUuid, ctx.patch);
   await deps.registry.fleet.put(nodeUuid, ctx.data);
   if (ctx.data.acceptance) await deps.registry.acceptance.record(nodeUuid, ctx.data.acceptance as AcceptanceResult);
-  await keepInHistory(deps, record, accepted, { raw, processed: ctx.data });
+  await keepInHistory(deps, record, accepted, { unprocessedBytes: Buffer.byteLength(JSON.stringify(raw)), processed });
   log.info('introspection data processed', { nodeUuid, properties: Object.keys(ctx.patch.properties) });
   return { properties: ctx.patch.properties, ports: ctx.patch.ports.map((p) => p.address), matchedRules };
 }
