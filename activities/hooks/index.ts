@@ -52,8 +52,8 @@ export const HOOKS: Record<string, ProcessingHook> = Object.fromEntries(
  * validate_interfaces, capabilities, pci_devices) followed by the optional hooks.
  * Constraints: root_disk_selection before scheduler (local_gb comes from
  * data.root_disk); validate_interfaces before lldp_basic and local_link_connection
- * (all_interfaces, patch.ports); lldp_basic before local_link_connection (which
- * prefers lldp_processed). capabilities and pci_devices both merge through
+ * (all_interfaces, patch.ports); those two decode the TLVs each (lldp_raw first), in
+ * either order. capabilities and pci_devices both merge through
  * mergeCapabilities, so their order only decides the key order of the string.
  * Optional hooks, not in this list: raid_device goes before root_disk_selection
  * (which then uses the root_device it learns), physnet_cidr_map after
