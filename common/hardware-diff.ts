@@ -2,7 +2,7 @@
 // Pure and bounded: inputs are read loosely (a missing section is "unknown", never an error).
 
 import { MAX_DISKS, MAX_INTERFACES, MAX_PCI_DEVICES, memoryMib } from './inventory';
-import { parseLldpTlvs } from './lldp-tlv';
+import { lldpNeighbour } from './lldp-tlv';
 import { normalizeMac } from './mac';
 
 /** Sections in the order changes are listed. */
@@ -268,15 +268,6 @@ interface Nic {
   linkLabel: string | null;
 }
 
-/** A NIC's decoded LLDP: lldp_basic's all_interfaces[name].lldp_processed, else its raw TLVs decoded here. */
-function lldpOf(data: Obj, iface: Obj, name: string): Obj | null {
-  const processed = obj(obj(obj(data.all_interfaces)?.[name])?.lldp_processed);
-  if (processed) return processed;
-  const raw = obj(data.lldp_raw);
-  const fromRaw = raw && Object.hasOwn(raw, name) ? raw[name] : undefined;
-  const tlvs = Array.isArray(fromRaw) && fromRaw.length > 0 ? fromRaw : iface.lldp;
-  return Array.isArray(tlvs) ? parseLldpTlvs(tlvs) : null;
-}
 
 function nics(data: unknown): Map<string, Nic> | null {
   const d = obj(data);
@@ -288,7 +279,7 @@ function nics(data: unknown): Map<string, Nic> | null {
     const name = text(o?.name);
     const mac = normalizeMac(o?.mac_address);
     if (!o || !name || !mac || name === 'lo') continue;
-    const lldp = lldpOf(d, o, name);
+    const lldp = lldpNeighbour(d, { name, lldp: o.lldp });
     const chassis = text(lldp?.switch_chassis_id);
     const port = text(lldp?.switch_port_id);
     const known = chassis !== null && port !== null;

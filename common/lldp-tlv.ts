@@ -375,3 +375,33 @@ export function frameToTlvs(frame: Uint8Array): LldpTlv[] | null {
   }
   return tlvs;
 }
+
+type Obj = Record<string, unknown>;
+const plainObject = (v: unknown): Obj | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : null);
+
+/** An inventory interface, as far as its LLDP goes. */
+interface LldpInterface {
+  name: string;
+  lldp?: unknown;
+}
+
+/**
+ * An interface's raw LLDP TLVs as ironic-inspector picks them: the agent's top-level
+ * `lldp_raw[name]` (IPA's `lldp` collector) when not empty, else the older
+ * `inventory.interfaces[].lldp`; null when neither is there.
+ */
+export function interfaceTlvs(data: Obj, iface: LldpInterface): unknown[] | null {
+  const raw = plainObject(data.lldp_raw);
+  const fromRaw = raw && Object.hasOwn(raw, iface.name) ? raw[iface.name] : undefined;
+  if (Array.isArray(fromRaw) && fromRaw.length > 0) return fromRaw;
+  return Array.isArray(iface.lldp) ? iface.lldp : null;
+}
+
+/** What a NIC's LLDP says of its switch: lldp_basic's `all_interfaces[name].lldp_processed`, else its TLVs decoded; null without LLDP. */
+export function lldpNeighbour(data: Obj, iface: LldpInterface): Obj | null {
+  const all = plainObject(data.all_interfaces);
+  const processed = plainObject(all && Object.hasOwn(all, iface.name) ? plainObject(all[iface.name])?.lldp_processed : undefined);
+  if (processed) return processed;
+  const tlvs = interfaceTlvs(data, iface);
+  return tlvs ? parseLldpTlvs(tlvs) : null;
+}

@@ -1,14 +1,13 @@
 import type { AcceptanceDifference, Miscabling } from '../../common/acceptance-result';
 import type { Disk, Interface, Inventory } from '../../common/inventory';
-import { parseLldpTlvs } from '../../common/lldp-tlv';
+import { lldpNeighbour } from '../../common/lldp-tlv';
 import { normalizeMac } from '../../common/mac';
 import { firmwareVersion } from '../../common/hardware-diff';
 import { memoryMib } from '../../common/inventory';
 import { compileRegex } from '../rules/conditions';
 import type { AcceptanceProfile } from './acceptance-profiles';
 import type { CablingRow } from './acceptance-cabling';
-import { allInterfaces, GiB, inventoryInterfaces, isPlainObject } from './helpers';
-import { interfaceTlvs } from './lldp';
+import { GiB, inventoryInterfaces } from './helpers';
 import type { HookContext } from './types';
 
 const UNKNOWN = 'unknown';
@@ -99,13 +98,6 @@ export function checkProfile(profile: AcceptanceProfile, data: HookContext['data
 const sameId = (planned: string, seen: unknown) =>
   typeof seen === 'string' && (seen === planned || (normalizeMac(seen) !== null && normalizeMac(seen) === normalizeMac(planned)));
 
-/** The NIC's LLDP neighbour as processed (lldp_basic's lldp_processed), else decoded from its raw TLVs. */
-function neighbour(ctx: HookContext, iface: Interface): Record<string, unknown> {
-  const processed = allInterfaces(ctx)[iface.name]?.lldp_processed;
-  if (isPlainObject(processed)) return processed;
-  const tlvs = interfaceTlvs(ctx, iface);
-  return tlvs ? parseLldpTlvs(tlvs) : {};
-}
 
 /** Each planned cable of the node checked against what its NIC's LLDP shows. */
 export function checkCabling(rows: CablingRow[], ctx: HookContext): { differences: AcceptanceDifference[]; miscabled: Miscabling[] } {
@@ -120,7 +112,7 @@ export function checkCabling(rows: CablingRow[], ctx: HookContext): { difference
       miscabled.push({ nic: row.nic, expected_switch: row.switch, expected_port: row.port, seen_switch: null, seen_port: null });
       continue;
     }
-    const lldp = neighbour(ctx, iface);
+    const lldp = lldpNeighbour(ctx.data, iface) ?? {};
     const switchOk = sameId(row.switch, lldp.switch_chassis_id) || sameId(row.switch, lldp.switch_system_name);
     const portOk = sameId(row.port, lldp.switch_port_id) || sameId(row.port, lldp.switch_port_description);
     if (switchOk && portOk) continue;

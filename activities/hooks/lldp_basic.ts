@@ -1,6 +1,5 @@
-import { parseLldpTlvs } from '../../common/lldp-tlv';
+import { interfaceTlvs, parseLldpTlvs } from '../../common/lldp-tlv';
 import { allInterfaces, inventoryInterfaces, requireInventory } from './helpers';
-import { interfaceTlvs } from './lldp';
 import type { ProcessingHook } from './types';
 
 /**
@@ -14,7 +13,7 @@ export const lldpBasicHook: ProcessingHook = {
     const all = allInterfaces(ctx);
     for (const iface of inventoryInterfaces(requireInventory(ctx))) {
       if (!iface || !Object.hasOwn(all, iface.name)) continue;
-      const tlvs = interfaceTlvs(ctx, iface);
+      const tlvs = interfaceTlvs(ctx.data, iface);
       if (!tlvs) continue;
       const processed = parseLldpTlvs(tlvs);
       if (Object.keys(processed).length > 0) all[iface.name].lldp_processed = processed;

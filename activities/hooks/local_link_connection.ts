@@ -1,7 +1,6 @@
-import { LLDP_TLV, MAX_TLVS, decodeChassisId, decodePortId, decodeString, tlvBytes } from '../../common/lldp-tlv';
+import { LLDP_TLV, MAX_TLVS, decodeChassisId, decodePortId, decodeString, interfaceTlvs, tlvBytes } from '../../common/lldp-tlv';
 import { normalizeMac } from '../../common/mac';
 import { allInterfaces, inventoryInterfaces, requireInventory } from './helpers';
-import { interfaceTlvs } from './lldp';
 import type { PortSpec, ProcessingHook } from './types';
 
 /**
@@ -39,7 +38,7 @@ export const localLinkConnectionHook: ProcessingHook = {
     const all = allInterfaces(ctx);
     for (const iface of inventoryInterfaces(requireInventory(ctx))) {
       if (!iface || !Object.hasOwn(all, iface.name)) continue;
-      const tlvs = interfaceTlvs(ctx, iface);
+      const tlvs = interfaceTlvs(ctx.data, iface);
       if (!tlvs) continue;
       const mac = all[iface.name].mac;
 
