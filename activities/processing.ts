@@ -70,10 +70,11 @@ async function recorded(deps: ActivityDeps, nodeUuid: string, accepted?: string)
 
 async function processData(deps: ActivityDeps, nodeUuid: string, accepted?: string): Promise<ProcessingSummary> {
   if (accepted) await keepAccepted(deps, nodeUuid, accepted);
-  const raw = await deps.store.getJson(objectNames.unprocessed(nodeUuid));
-  if (raw === undefined) {
+  const stored = await deps.store.readJson(objectNames.unprocessed(nodeUuid));
+  if (stored === undefined) {
     throw ApplicationFailure.nonRetryable(`no raw introspection data stored for node ${nodeUuid}`, 'NoData');
   }
+  const raw = stored.value;
   const parsed = IntrospectionDataSchema.safeParse(raw);
   const ramdisk = RamdiskErrorSchema.safeParse(raw);
   if (!parsed.success && ramdisk.success) {
@@ -121,7 +122,7 @@ async function processData(deps: ActivityDeps, nodeUuid: string, accepted?: stri
   await deps.registry.applyPatch(nodeUuid, ctx.patch);
   await deps.registry.fleet.put(nodeUuid, ctx.data);
   if (ctx.data.acceptance) await deps.registry.acceptance.record(nodeUuid, ctx.data.acceptance as AcceptanceResult);
-  await keepInHistory(deps, record, accepted, { unprocessedBytes: Buffer.byteLength(JSON.stringify(raw)), processed });
+  await keepInHistory(deps, record, accepted, { unprocessedBytes: stored.bytes, processed });
   log.info('introspection data processed', { nodeUuid, properties: Object.keys(ctx.patch.properties) });
   return { properties: ctx.patch.properties, ports: ctx.patch.ports.map((p) => p.address), matchedRules };
 }

@@ -78,9 +78,15 @@ export class ObjectStore {
 
   /** The parsed document, or undefined when there is no such object. */
   async getJson(name: string): Promise<unknown> {
+    return (await this.readJson(name))?.value;
+  }
+
+  /** The parsed document and its size in bytes, or undefined when there is no such object. */
+  async readJson(name: string): Promise<{ value: unknown; bytes: number } | undefined> {
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: name }));
-      return JSON.parse(await out.Body!.transformToString());
+      const text = await out.Body!.transformToString();
+      return { value: JSON.parse(text), bytes: Buffer.byteLength(text) };
     } catch (err) {
       if (err instanceof NoSuchKey) return undefined;
       throw err;
