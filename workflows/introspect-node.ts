@@ -14,7 +14,6 @@ import { introspectNodeV2 } from './legacy/introspect-node-v2';
 import { acceptAgentData } from './agent-data';
 import { acceptBootPhases, reachPhase, waitingDetail } from './boot-phases';
 import { reportToBulk } from './bulk-report';
-import { inspectOutOfBand } from './out-of-band';
 import { countEnd, countStart } from './run-metrics';
 import { errorMessage, failureType, newStatus, stateChanges } from './status';
 
@@ -22,7 +21,7 @@ import { errorMessage, failureType, newStatus, stateChanges } from './status';
 const PXE_EVERY_BOOT = 'introspect-node-v2-pxe-every-boot';
 /** Marks runs whose registry and processing steps are local activities; earlier runs replay in introspectNodeV2. */
 const LOCAL_STEPS = 'introspect-node-v3-local-steps';
-/** Marks runs that read an out-of-band node's hardware from its BMC (workflows/out-of-band.ts). */
+/** Marks runs that read an out-of-band node's hardware from its BMC instead of booting it. */
 const OUT_OF_BAND = 'introspect-node-out-of-band';
 
 /**
@@ -32,6 +31,8 @@ const OUT_OF_BAND = 'introspect-node-out-of-band';
  * PROCESSING_POWER_OFF=false) → finished. A boot that times out names the
  * phase it stopped after and what that usually means. With `manageBoot: false` it sends no BMC
  * command at all: it waits for an agent of a server booted by someone else.
+ * A node inspected out-of-band (inspect_interface redfish) is read from its BMC instead, with no
+ * boot and its power left as it is; the same processing follows.
  * Any failure, timeout or abort still powers the node off (as the last BMC command) and leaves a
  * clear error naming the step; a node that may not be introspected is never touched.
  * The registry and processing steps run in the worker's own process (local activities: no round
@@ -69,39 +70,48 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
 
   try {
     const marked = await step('starting', 'checking the node may be introspected and marking it inspecting', () => localRegistry.markInspecting(nodeUuid, ...inBulk));
-    // Histories from before OUT_OF_BAND recorded no result here (undefined): they replay on.
-    if (marked?.outOfBand && patched(OUT_OF_BAND)) {
-      manageBoot = false; // no boot, and no power-off after a failure either
-      return await inspectOutOfBand(input, status, step, setState);
-    }
     // False when the worker is set to leave servers on after a successful run (histories from before record no such field).
     const powerOffWhenDone = marked?.powerOff !== false;
     const deadline = Date.now() + input.timeoutSeconds * 1000;
-    if (!manageBoot) {
-      setState('waiting', 'waiting for agent of a server booted by someone else (manage_boot false)');
-      if (!(await condition(() => dataObject() !== undefined, input.timeoutSeconds * 1000))) {
-        throw ApplicationFailure.nonRetryable(`timeout: no agent called back within ${input.timeoutSeconds} s (the boot is not managed)`, 'IntrospectionTimeout');
+    /** Boots the server (unless someone else does) and waits for its agent's data. */
+    const agentData = async (): Promise<string> => {
+      if (!manageBoot) {
+        setState('waiting', 'waiting for agent of a server booted by someone else (manage_boot false)');
+        if (!(await condition(() => dataObject() !== undefined, input.timeoutSeconds * 1000))) {
+          throw ApplicationFailure.nonRetryable(`timeout: no agent called back within ${input.timeoutSeconds} s (the boot is not managed)`, 'IntrospectionTimeout');
+        }
       }
-    }
-    for (status.bootAttempt = 1; manageBoot; status.bootAttempt++) {
-      const attempt = `boot attempt ${status.bootAttempt}/${input.bootAttempts}`;
-      status.bootPhases = {};
-      // Waiting before the power-on: a ramdisk quicker than the BMC's answer finds its run ready.
-      await step('waiting', `arming PXE and powering on, ${attempt}`, () => bmc.bootNode(nodeUuid));
-      status.poweredOnAt = new Date().toISOString();
-      reachPhase(status, 'powered_on', status.poweredOnAt);
-      setState('waiting', waitingDetail(status));
-      const waitMs = Math.min(input.bootTimeoutSeconds * 1000, deadline - Date.now());
-      if (await condition(() => dataObject() !== undefined, Math.max(waitMs, 0))) break;
-      if (status.bootAttempt >= input.bootAttempts || Date.now() >= deadline) {
-        throw ApplicationFailure.nonRetryable(
-          `timeout: no agent called back within ${Math.round((Date.now() - Date.parse(status.startedAt)) / 1000)} s ` +
-            `after ${status.bootAttempt} boot attempt(s); ${describeStop(status.bootPhases)}`,
-          'IntrospectionTimeout',
-        );
+      for (status.bootAttempt = 1; manageBoot; status.bootAttempt++) {
+        const attempt = `boot attempt ${status.bootAttempt}/${input.bootAttempts}`;
+        status.bootPhases = {};
+        // Waiting before the power-on: a ramdisk quicker than the BMC's answer finds its run ready.
+        await step('waiting', `arming PXE and powering on, ${attempt}`, () => bmc.bootNode(nodeUuid));
+        status.poweredOnAt = new Date().toISOString();
+        reachPhase(status, 'powered_on', status.poweredOnAt);
+        setState('waiting', waitingDetail(status));
+        const waitMs = Math.min(input.bootTimeoutSeconds * 1000, deadline - Date.now());
+        if (await condition(() => dataObject() !== undefined, Math.max(waitMs, 0))) break;
+        if (status.bootAttempt >= input.bootAttempts || Date.now() >= deadline) {
+          throw ApplicationFailure.nonRetryable(
+            `timeout: no agent called back within ${Math.round((Date.now() - Date.parse(status.startedAt)) / 1000)} s ` +
+              `after ${status.bootAttempt} boot attempt(s); ${describeStop(status.bootPhases)}`,
+            'IntrospectionTimeout',
+          );
+        }
       }
+      return dataObject()!;
+    };
+    let accepted: string;
+    // Histories from before OUT_OF_BAND recorded no result here (undefined): they replay on.
+    if (marked?.outOfBand && patched(OUT_OF_BAND)) {
+      manageBoot = false; // no boot, and no power-off after a failure either
+      status.bootAttempts = 0;
+      // As Ironic's redfish inspection: the hardware read from the BMC, the server's power left as it is.
+      accepted = await step('processing', 'reading the hardware from the BMC over Redfish (out-of-band, no boot)', () => bmcActivities().readInventoryOutOfBand(nodeUuid));
+    } else {
+      accepted = await agentData();
     }
-    await step('processing', 'running processing hooks and rules', () => localProcessingToTheEnd.processData(nodeUuid, dataObject()));
+    await step('processing', 'running processing hooks and rules', () => localProcessingToTheEnd.processData(nodeUuid, accepted));
     // Past processing the run finishes whatever comes: an abort now would only misreport it.
     await CancellationScope.nonCancellable(async () => {
       if (powerOffWhenDone) await step('processing', 'powering off', powerOff);
