@@ -1,7 +1,7 @@
 import { LLDP_TLV, MAX_TLVS, decodeChassisId, decodePortId, decodeString, interfaceTlvs, tlvBytes } from '../../common/lldp-tlv';
-import { normalizeMac } from '../../common/mac';
 import { allInterfaces, inventoryInterfaces, requireInventory } from './helpers';
-import type { PortSpec, ProcessingHook } from './types';
+import { existingPort, portToUpdate } from './ports';
+import type { ProcessingHook } from './types';
 
 /**
  * switch_id from a chassis ID of the MAC subtype only (ironic's rule), port_id from a port
@@ -40,20 +40,12 @@ export const localLinkConnectionHook: ProcessingHook = {
       if (!iface || !Object.hasOwn(all, iface.name)) continue;
       const tlvs = interfaceTlvs(ctx.data, iface);
       if (!tlvs) continue;
-      const mac = all[iface.name].mac;
-
-      const existing = ctx.node.ports.find((p) => normalizeMac(p.address) === mac);
-      let port: PortSpec | undefined = ctx.patch.ports.find((p) => p.address === mac);
-      if (!port && (!existing || ctx.patch.removePorts.includes(existing.address))) continue;
-
       const llc = fromTlvs(tlvs.slice(0, MAX_TLVS));
       if (Object.keys(llc).length === 0) continue;
-
-      if (!port) {
-        port = { address: mac, pxe_enabled: existing!.pxe_enabled };
-        ctx.patch.ports.push(port);
-      }
-      port.local_link_connection = { ...existing?.local_link_connection, ...port.local_link_connection, ...llc };
+      const mac = all[iface.name].mac;
+      const port = portToUpdate(ctx, mac);
+      if (!port) continue;
+      port.local_link_connection = { ...existingPort(ctx, mac)?.local_link_connection, ...port.local_link_connection, ...llc };
     }
   },
 };

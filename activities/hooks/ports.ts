@@ -10,14 +10,19 @@ import type { HookContext, PortSpec } from './types';
 export function portToUpdate(ctx: HookContext, mac: string): PortSpec | null {
   const planned = ctx.patch.ports.find((p) => p.address === mac);
   if (planned) return planned;
-  const existing = ctx.node.ports.find((p) => normalizeMac(p.address) === mac);
+  const existing = existingPort(ctx, mac);
   if (!existing || ctx.patch.removePorts.includes(existing.address)) return null;
   const port: PortSpec = { address: mac, pxe_enabled: existing.pxe_enabled };
   ctx.patch.ports.push(port);
   return port;
 }
 
+/** The node's port of `mac` as it is before this run, if it has one. */
+export function existingPort(ctx: HookContext, mac: string): HookContext['node']['ports'][number] | undefined {
+  return ctx.node.ports.find((p) => normalizeMac(p.address) === mac);
+}
+
 /** The node's current physical network of the port `mac` (null when it has none or no such port). */
 export function currentPhysnet(ctx: HookContext, mac: string): string | null {
-  return ctx.node.ports.find((p) => normalizeMac(p.address) === mac)?.physical_network ?? null;
+  return existingPort(ctx, mac)?.physical_network ?? null;
 }
