@@ -1,15 +1,5 @@
-import {
-  CopyObjectCommand,
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  NoSuchKey,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { S3Error, S3Requests } from './s3-requests';
 
 export interface ObjectStoreSettings {
   endpoint: string;
@@ -17,7 +7,11 @@ export interface ObjectStoreSettings {
   bucket: string;
   accessKeyId: string;
   secretAccessKey: string;
+  /** How long one S3 call may take (default 30 s). */
+  timeoutMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Object names ironic-inspector uses in Swift, kept so tooling that knows them still works. */
 export const objectNames = {
@@ -42,38 +36,36 @@ export interface StoredObject {
 
 /** JSON documents in one S3 bucket: introspection data, raw and processed. */
 export class ObjectStore {
-  private readonly s3: S3Client;
+  private readonly s3: S3Requests;
 
-  constructor(private readonly settings: ObjectStoreSettings) {
-    this.s3 = new S3Client({
-      endpoint: settings.endpoint,
-      region: settings.region,
-      forcePathStyle: true,
-      // No CRC32 of every body sent and read back: the connection (TLS, or the host itself) carries the data intact.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
-    });
+  constructor(settings: ObjectStoreSettings) {
+    this.s3 = new S3Requests({ ...settings, timeoutMs: settings.timeoutMs ?? DEFAULT_TIMEOUT_MS });
   }
 
   async ensureBucket(): Promise<void> {
     try {
-      await this.s3.send(new HeadBucketCommand({ Bucket: this.settings.bucket }));
+      await this.s3.send({ operation: 'HeadBucket', method: 'HEAD' });
     } catch (err) {
-      if (!(err instanceof S3ServiceException) || err.$metadata.httpStatusCode !== 404) throw err;
-      await this.s3.send(new CreateBucketCommand({ Bucket: this.settings.bucket }));
+      if (!(err instanceof S3Error) || err.status !== 404) throw err;
+      try {
+        await this.s3.send({ operation: 'CreateBucket', method: 'PUT' });
+      } catch (createErr) {
+        // The API and the worker start together: the other one may have just created it.
+        if (!(createErr instanceof S3Error) || createErr.code !== 'BucketAlreadyOwnedByYou') throw createErr;
+      }
     }
   }
 
   /** Resolves when the bucket answers (readiness). */
   async ping(timeoutMs: number): Promise<void> {
-    await this.s3.send(new HeadBucketCommand({ Bucket: this.settings.bucket }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+    await this.s3.send({ operation: 'HeadBucket', method: 'HEAD', timeoutMs });
   }
 
   async putJson(name: string, value: unknown): Promise<StoredObject> {
     const body = JSON.stringify(value);
-    await this.s3.send(new PutObjectCommand({ Bucket: this.settings.bucket, Key: name, Body: body, ContentType: 'application/json' }));
-    return { bytes: Buffer.byteLength(body), sha256: createHash('sha256').update(body).digest('hex') };
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    await this.s3.send({ operation: 'PutObject', method: 'PUT', key: name, body, bodySha256: sha256, headers: { 'content-type': 'application/json' } });
+    return { bytes: Buffer.byteLength(body), sha256 };
   }
 
   /** The parsed document, or undefined when there is no such object. */
@@ -84,30 +76,32 @@ export class ObjectStore {
   /** The parsed document and its size in bytes, or undefined when there is no such object. */
   async readJson(name: string): Promise<{ value: unknown; bytes: number } | undefined> {
     try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: name }));
-      const text = await out.Body!.transformToString();
-      return { value: JSON.parse(text), bytes: Buffer.byteLength(text) };
+      const { body } = await this.s3.send({ operation: 'GetObject', method: 'GET', key: name });
+      return { value: JSON.parse(body.toString('utf8')), bytes: body.length };
     } catch (err) {
-      if (err instanceof NoSuchKey) return undefined;
+      if (err instanceof S3Error && err.code === 'NoSuchKey') return undefined;
       throw err;
     }
   }
 
+  /** Deletes an object; there being no such object is no error (S3 answers 204 either way). */
   async delete(name: string): Promise<void> {
-    await this.s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: name }));
+    await this.s3.send({ operation: 'DeleteObject', method: 'DELETE', key: name });
   }
 
   /** Copies an object within the bucket; false when there is no such object. */
   async copy(from: string, to: string): Promise<boolean> {
     try {
-      await this.s3.send(new CopyObjectCommand({ Bucket: this.settings.bucket, CopySource: `${this.settings.bucket}/${from}`, Key: to }));
+      await this.s3.send({ operation: 'CopyObject', method: 'PUT', key: to, headers: { 'x-amz-copy-source': this.s3.copySource(from) }, mayFailWith200: true });
       return true;
     } catch (err) {
-      if (err instanceof NoSuchKey || (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 404)) return false;
+      // Only NoSuchKey: versitygw answers 404 to an unknown access key too (XAdminUserNotFound).
+      if (err instanceof S3Error && err.code === 'NoSuchKey') return false;
       throw err;
     }
   }
 
+  /** Closes the store's connections. */
   destroy(): void {
     this.s3.destroy();
   }
