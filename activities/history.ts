@@ -1,4 +1,4 @@
-import { Context, log } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { HistorySource } from '../nodes/history';
 import type { NodeRecord } from '../nodes';
 import type { ActivityDeps } from './deps';
@@ -25,7 +25,7 @@ export async function keepInHistory(
   node: Pick<NodeRecord, 'uuid' | 'inspect_interface'>,
   accepted: string | undefined,
   data: { unprocessedBytes: number; processed: StoredObject },
-): Promise<void> {
+): Promise<{ historyId: number; expired: number[] }> {
   const runId = Context.current().info.workflowExecution?.runId;
   if (!runId) throw new Error('introspection data is kept in history only by an activity of a workflow run');
   const copies = [
@@ -49,5 +49,5 @@ export async function keepInHistory(
     await deps.store.delete(objectNames.historyUnprocessed(node.uuid, old.run_id));
   }
   await deps.registry.history.remove(node.uuid, expired.map((e) => e.id));
-  log.info('introspection data kept in history', { nodeUuid: node.uuid, historyId: entry.id, expired: expired.map((e) => e.id) });
+  return { historyId: entry.id, expired: expired.map((e) => e.id) };
 }

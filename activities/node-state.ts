@@ -13,6 +13,15 @@ export interface InBulk {
   bootPhase?: BootPhase | null;
 }
 
+/** What markInspectionDone does (see there), for the activities that end a run as their last step. */
+export async function endInspection(deps: ActivityDeps, nodeUuid: string, error: string | null, bulk?: InBulk): Promise<void> {
+  await deps.registry.runs.close(nodeUuid);
+  await deps.pxeFilter?.sync();
+  await deps.registry.finishProvision(nodeUuid, 'inspecting', { error });
+  await deps.registry.introspections.end(nodeUuid, error);
+  if (bulk) await deps.registry.bulks.nodeEnded(bulk.bulkId, nodeUuid, { state: error ? 'failed' : 'finished', error, bootPhase: error ? bulk.bootPhase : null });
+}
+
 export function nodeStateActivities(deps: ActivityDeps) {
   return {
     /**
@@ -63,13 +72,7 @@ export function nodeStateActivities(deps: ActivityDeps) {
      * introspection and its bulk's row.
      */
     async markInspectionDone(nodeUuid: string, error: string | null, bulk?: InBulk): Promise<void> {
-      await classified(async () => {
-        await deps.registry.runs.close(nodeUuid);
-        await deps.pxeFilter?.sync();
-        await deps.registry.finishProvision(nodeUuid, 'inspecting', { error });
-        await deps.registry.introspections.end(nodeUuid, error);
-        if (bulk) await deps.registry.bulks.nodeEnded(bulk.bulkId, nodeUuid, { state: error ? 'failed' : 'finished', error, bootPhase: error ? bulk.bootPhase : null });
-      });
+      await classified(() => endInspection(deps, nodeUuid, error, bulk));
     },
 
     /**

@@ -11,6 +11,7 @@ import { parseRule, RuleValidationError } from './rules/schema';
 import { classified } from './failures';
 import { objectNames } from './storage';
 import { keepInHistory } from './history';
+import { endInspection, type InBulk } from './node-state';
 
 export interface ProcessingSummary {
   properties: Record<string, unknown>;
@@ -28,11 +29,17 @@ function storedRule(uuid: string, body: unknown) {
   }
 }
 
-async function keepAccepted(deps: ActivityDeps, nodeUuid: string, accepted: string): Promise<void> {
+/**
+ * The accepted post becomes the node's raw data, and its logs the node's logs (none: the node's
+ * earlier logs go). `logs` says whether the post had logs; unknown (a post delivered before the
+ * API said so), the copy finds out.
+ */
+async function keepAccepted(deps: ActivityDeps, nodeUuid: string, accepted: string, logs: boolean | undefined): Promise<void> {
   if (!(await deps.store.copy(accepted, objectNames.unprocessed(nodeUuid)))) {
     throw ApplicationFailure.nonRetryable(`the accepted introspection data ${accepted} is not in the object store`, 'NoData');
   }
-  if (!(await deps.store.copy(objectNames.logsOf(accepted), objectNames.logs(nodeUuid)))) await deps.store.delete(objectNames.logs(nodeUuid));
+  const copied = logs !== false && (await deps.store.copy(objectNames.logsOf(accepted), objectNames.logs(nodeUuid)));
+  if (!copied) await deps.store.delete(objectNames.logs(nodeUuid));
 }
 
 export function processingActivities(deps: ActivityDeps) {
@@ -43,7 +50,18 @@ export function processingActivities(deps: ActivityDeps) {
      * `accepted` names the agent post the run accepted: it becomes the node's raw data (and its
      * logs the node's logs) first; without it, the raw data stored last is processed again.
      */
-    processData: (nodeUuid: string, accepted?: string): Promise<ProcessingSummary> => classified(() => recorded(deps, nodeUuid, accepted)),
+    processData: (nodeUuid: string, accepted?: string, logs?: boolean): Promise<ProcessingSummary> => classified(() => recorded(deps, nodeUuid, accepted, logs)),
+
+    /**
+     * processData of the post a run accepted, then the run's end as markInspectionDone records
+     * it, in one step: for a run with nothing to do between them (no power-off). Safe to run again.
+     */
+    processDataAndFinish: (nodeUuid: string, accepted: string, logs: boolean | undefined, bulk?: InBulk): Promise<ProcessingSummary> =>
+      classified(async () => {
+        const summary = await recorded(deps, nodeUuid, accepted, logs);
+        await endInspection(deps, nodeUuid, null, bulk);
+        return summary;
+      }),
   };
 }
 
@@ -52,12 +70,12 @@ export function processingActivities(deps: ActivityDeps) {
  * a reapply (no post), which this activity begins and ends. A failed attempt of a reapply says
  * error until another attempt starts.
  */
-async function recorded(deps: ActivityDeps, nodeUuid: string, accepted?: string): Promise<ProcessingSummary> {
+async function recorded(deps: ActivityDeps, nodeUuid: string, accepted?: string, logs?: boolean): Promise<ProcessingSummary> {
   const { introspections } = deps.registry;
   if (accepted) await introspections.advance(nodeUuid, 'processing');
   else if (Context.current().info.attempt === 1) await introspections.begin(nodeUuid, 'reapplying');
   else await introspections.advance(nodeUuid, 'reapplying');
-  if (accepted) return processData(deps, nodeUuid, accepted);
+  if (accepted) return processData(deps, nodeUuid, accepted, logs);
   try {
     const summary = await processData(deps, nodeUuid);
     await introspections.end(nodeUuid, null);
@@ -68,20 +86,18 @@ async function recorded(deps: ActivityDeps, nodeUuid: string, accepted?: string)
   }
 }
 
-async function processData(deps: ActivityDeps, nodeUuid: string, accepted?: string): Promise<ProcessingSummary> {
-  if (accepted) await keepAccepted(deps, nodeUuid, accepted);
+async function processData(deps: ActivityDeps, nodeUuid: string, accepted?: string, logs?: boolean): Promise<ProcessingSummary> {
+  if (accepted) await keepAccepted(deps, nodeUuid, accepted, logs);
   const stored = await deps.store.readJson(objectNames.unprocessed(nodeUuid));
   if (stored === undefined) {
     throw ApplicationFailure.nonRetryable(`no raw introspection data stored for node ${nodeUuid}`, 'NoData');
   }
   const raw = stored.value;
   const parsed = IntrospectionDataSchema.safeParse(raw);
-  const ramdisk = RamdiskErrorSchema.safeParse(raw);
-  if (!parsed.success && ramdisk.success) {
-    // No inventory to process: only the ramdisk_error hook has anything to say.
-    throw ApplicationFailure.nonRetryable(`hook ramdisk_error: Ramdisk reported error: ${ramdisk.data.error}`, 'ProcessingError');
-  }
   if (!parsed.success) {
+    const ramdisk = RamdiskErrorSchema.safeParse(raw);
+    // No inventory to process: only the ramdisk_error hook has anything to say.
+    if (ramdisk.success) throw ApplicationFailure.nonRetryable(`hook ramdisk_error: Ramdisk reported error: ${ramdisk.data.error}`, 'ProcessingError');
     throw ApplicationFailure.nonRetryable(`stored data is invalid: ${describeZodError(parsed.error)}`, 'InvalidData');
   }
   const record = await deps.registry.getNodeOrThrow(nodeUuid);
@@ -122,7 +138,7 @@ async function processData(deps: ActivityDeps, nodeUuid: string, accepted?: stri
   await deps.registry.applyPatch(nodeUuid, ctx.patch);
   await deps.registry.fleet.put(nodeUuid, ctx.data);
   if (ctx.data.acceptance) await deps.registry.acceptance.record(nodeUuid, ctx.data.acceptance as AcceptanceResult);
-  await keepInHistory(deps, record, accepted, { unprocessedBytes: stored.bytes, processed });
-  log.info('introspection data processed', { nodeUuid, properties: Object.keys(ctx.patch.properties) });
+  const history = await keepInHistory(deps, record, accepted, { unprocessedBytes: stored.bytes, processed });
+  log.info('introspection data processed and kept in history', { nodeUuid, properties: Object.keys(ctx.patch.properties), ...history });
   return { properties: ctx.patch.properties, ports: ctx.patch.ports.map((p) => p.address), matchedRules };
 }

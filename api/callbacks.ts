@@ -12,7 +12,7 @@ import type { NodeRegistry } from '../nodes';
 import type { DiscoveredServer } from '../nodes/discovery';
 import type { AgentIdentity } from '../nodes/runs';
 import { startIntrospectionWorkflow } from './introspections';
-import { deliverDataUpdate, introspectionWorkflowId, runSummary } from '../workflows/definitions';
+import { deliverDataUpdate, introspectionWorkflowId, runSummary, type AgentDelivery } from '../workflows/definitions';
 
 // The agent's callback (POST /v1/continue): find the one run the post is for, before reading
 // the rest of the body; store the post under a name of its own; hand that name to the run,
@@ -85,11 +85,11 @@ export class Callbacks {
     }
     const nodeUuid = await this.runFor(token, sender);
 
-    const objectName = await this.keep(nodeUuid, validate(body as Record<string, unknown>) as Record<string, unknown>, token);
+    const delivery = await this.keep(nodeUuid, validate(body as Record<string, unknown>) as Record<string, unknown>, token);
     try {
-      await this.client.workflow.getHandle(introspectionWorkflowId(nodeUuid)).executeUpdate(deliverDataUpdate, { args: [{ objectName }] });
+      await this.client.workflow.getHandle(introspectionWorkflowId(nodeUuid)).executeUpdate(deliverDataUpdate, { args: [delivery] });
     } catch (err) {
-      await this.discard(objectName);
+      await this.discard(delivery.objectName);
       // The run's own answer (its validator), not a search attribute that visibility may show late.
       const refusal = err instanceof WorkflowUpdateFailedError ? (err.cause?.message ?? '') : '';
       if (refusal.includes(NOT_WAITING_YET)) throw new ConflictError(refusal);
@@ -111,26 +111,26 @@ export class Callbacks {
     if (typeof post.error === 'string' && post.error) throw new InvalidInputError(`Ramdisk reported error: ${post.error} (a server that is not enrolled is not discovered from an error)`);
     const { uuid, enrolled } = await this.registry.discoveries.enroll(server, this.config.DISCOVERY_DRIVER);
     if (!enrolled) return undefined;
-    let objectName: string | undefined;
+    let delivery: AgentDelivery | undefined;
     try {
       // As ironic-inspector marks the data, for rules that apply to discoveries only.
-      objectName = await this.keep(uuid, { ...post, auto_discovered: true }, undefined);
+      delivery = await this.keep(uuid, { ...post, auto_discovered: true }, undefined);
       const known = server.bmcAddresses[0] ? `with BMC ${server.bmcAddresses[0]}` : `with MAC ${server.bootMac ?? server.macs[0]}`;
       const summary = runSummary('discover', { uuid, name: `the server ${known}` });
-      await startIntrospectionWorkflow(this.client, this.config, uuid, 'discoverNode', [{ nodeUuid: uuid, objectName }], 'processing', { summary, nodeName: null });
+      await startIntrospectionWorkflow(this.client, this.config, uuid, 'discoverNode', [{ nodeUuid: uuid, ...delivery }], 'processing', { summary, nodeName: null });
     } catch (err) {
-      if (objectName) await this.discard(objectName);
+      if (delivery) await this.discard(delivery.objectName);
       await this.registry.deleteNode(uuid).catch(() => undefined);
       throw err;
     }
     return { uuid };
   }
 
-  /** Stores a validated post under a name of its own, its logs beside it, never the token; returns the name. */
-  private async keep(nodeUuid: string, post: Record<string, unknown>, token: string | undefined): Promise<string> {
+  /** Stores a validated post under a name of its own, its logs beside it, never the token; returns the name and whether it had logs. */
+  private async keep(nodeUuid: string, post: Record<string, unknown>, token: string | undefined): Promise<AgentDelivery> {
     const objectName = objectNames.received(nodeUuid, randomUUID());
-    await storePost(this.store, objectName, objectNames.logsOf(objectName), post, token);
-    return objectName;
+    const logs = await storePost(this.store, objectName, objectNames.logsOf(objectName), post, token);
+    return { objectName, logs };
   }
 
   /** The node whose run the post is for: by its token, or (when tokens are optional) by MACs and BMC address among waiting runs. */

@@ -159,6 +159,15 @@ async function main() {
     if ((await state(a.uuid)) !== 'finished') throw new Error(`e: ${await state(a.uuid)}`);
     await save('reapply-node-finished', introspectionWorkflowId(a.uuid), await runIdOf(introspectionWorkflowId(a.uuid)));
 
+    // A server someone else boots (manage_boot=false): no BMC command, its agent's data is awaited.
+    const u = await enroll();
+    await call('POST', `${api}/v1/introspection/${u.uuid}?manage_boot=false`);
+    await waiting(u.uuid);
+    await call('POST', `${api}/v1/continue`, { ...payloadFor(u.i), agent_token: await bootRamdisk(u.i) });
+    await closed(u.uuid);
+    if ((await state(u.uuid)) !== 'finished') throw new Error(`u: ${await state(u.uuid)}`);
+    await save('introspect-node-unmanaged-boot', introspectionWorkflowId(u.uuid), await runIdOf(introspectionWorkflowId(u.uuid)));
+
     // b. aborted while waiting
     const b = await enroll();
     await call('POST', `${api}/v1/introspection/${b.uuid}`);

@@ -1,18 +1,18 @@
 import { setHandler } from '@temporalio/workflow';
 import { NOT_WAITING_YET } from '../common/api-types';
-import { deliverDataUpdate, statusQuery, type IntrospectionStatus } from './definitions';
+import { deliverDataUpdate, statusQuery, type AgentDelivery, type IntrospectionStatus } from './definitions';
 
 /**
  * Answers the status query and takes the agent's data (the name of its stored post) through the
  * deliverData update: only while the run waits, and only once. Returns what was accepted so far.
  */
-export function acceptAgentData(status: IntrospectionStatus): () => string | undefined {
-  let accepted: string | undefined;
+export function acceptAgentData(status: IntrospectionStatus): () => AgentDelivery | undefined {
+  let accepted: AgentDelivery | undefined;
   setHandler(statusQuery, () => status);
   setHandler(
     deliverDataUpdate,
-    ({ objectName }) => {
-      accepted = objectName;
+    ({ objectName, logs }) => {
+      accepted = { objectName, logs };
       status.bootPhases.data_delivered = new Date().toISOString();
     },
     {

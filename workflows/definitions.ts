@@ -36,10 +36,18 @@ export interface IntrospectNodeInput {
   manageBoot?: boolean;
 }
 
-/** A server discovery just enrolled, and the agent post (already stored) that made it known. */
-export interface DiscoverNodeInput {
-  nodeUuid: string;
+/**
+ * An agent's post, stored by the API: its object's name, and whether its logs are stored beside
+ * it (`logs`; absent from deliveries of an API from before it said so).
+ */
+export interface AgentDelivery {
   objectName: string;
+  logs?: boolean;
+}
+
+/** A server discovery just enrolled, and the agent post (already stored) that made it known. */
+export interface DiscoverNodeInput extends AgentDelivery {
+  nodeUuid: string;
 }
 
 /** Every run that introspects a node (introspectNode, reapplyNode, discoverNode): one at a time per node. */
@@ -74,7 +82,7 @@ export const NODE_REFUSED = 'NodeRefused';
 
 export const statusQuery = defineQuery<IntrospectionStatus>('status');
 /** The API delivers the agent's data (already stored in S3) by naming its object. */
-export const deliverDataUpdate = defineUpdate<void, [{ objectName: string }]>('deliverData');
+export const deliverDataUpdate = defineUpdate<void, [AgentDelivery]>('deliverData');
 /** The API tells a waiting run that its node reached a phase of its boot (a fetch from the boot service, the agent's start). */
 export const bootPhaseSignal = defineSignal<[{ phase: ReportedPhase; at: string }]>('bootPhase');
 

@@ -9,12 +9,12 @@ import { errorMessage, newStatus, publishState } from './status';
  * names. No BMC command: nothing has verified its credentials, and its ramdisk powers it off.
  * The node stays in enroll, for an operator to manage.
  */
-export async function discoverNode({ nodeUuid, objectName }: DiscoverNodeInput): Promise<IntrospectionStatus> {
+export async function discoverNode({ nodeUuid, objectName, logs }: DiscoverNodeInput): Promise<IntrospectionStatus> {
   const status = newStatus('processing', 'processing the data of a discovered server', 0);
   setHandler(statusQuery, () => status);
   publishState(status, nodeUuid, 'processing', status.detail);
   try {
-    await processing.processData(nodeUuid, objectName);
+    await processing.processData(nodeUuid, objectName, logs);
   } catch (err) {
     status.error = errorMessage(err);
   }

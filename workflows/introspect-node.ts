@@ -8,7 +8,7 @@ import {
 } from '@temporalio/workflow';
 import { describeStop, lastPhase } from '../common/boot-phases';
 import { bmcActivities, localProcessingToTheEnd, localRegistry } from './activities';
-import { NODE_REFUSED, type IntrospectionState, type IntrospectionStatus, type IntrospectNodeInput } from './definitions';
+import { NODE_REFUSED, type AgentDelivery, type IntrospectionState, type IntrospectionStatus, type IntrospectNodeInput } from './definitions';
 import { introspectNodeV1 } from './legacy/introspect-node-v1';
 import { introspectNodeV2 } from './legacy/introspect-node-v2';
 import { acceptAgentData } from './agent-data';
@@ -23,6 +23,8 @@ const PXE_EVERY_BOOT = 'introspect-node-v2-pxe-every-boot';
 const LOCAL_STEPS = 'introspect-node-v3-local-steps';
 /** Marks runs that read an out-of-band node's hardware from its BMC instead of booting it. */
 const OUT_OF_BAND = 'introspect-node-out-of-band';
+/** Marks runs that process their data and record their outcome in one step when no power-off comes between. */
+const ONE_STEP_END = 'introspect-node-one-step-end';
 
 /**
  * Introspects one node: check it may be → for each boot attempt: wait for the agent from
@@ -42,6 +44,7 @@ const OUT_OF_BAND = 'introspect-node-out-of-band';
 export async function introspectNode(input: IntrospectNodeInput): Promise<IntrospectionStatus> {
   if (!patched(PXE_EVERY_BOOT)) return introspectNodeV1(input);
   if (!patched(LOCAL_STEPS)) return introspectNodeV2(input);
+  const oneStepEnd = patched(ONE_STEP_END);
   const { nodeUuid, bulkId } = input;
   let manageBoot = input.manageBoot !== false;
   const bmc = bmcActivities(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED);
@@ -51,8 +54,8 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
   // The run was started with IntrospectionState = starting.
   const setState = stateChanges(status, 'starting');
   /** One step of the run, shown while it runs and named in its error. */
-  const step = async <T>(state: IntrospectionState, detail: string, run: () => Promise<T>): Promise<T> => {
-    setState(state, detail);
+  const step = async <T>(state: IntrospectionState, detail: string, run: () => Promise<T>, quietly = false): Promise<T> => {
+    setState(state, detail, quietly);
     try {
       return await run();
     } catch (err) {
@@ -74,7 +77,7 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
     const powerOffWhenDone = marked?.powerOff !== false;
     const deadline = Date.now() + input.timeoutSeconds * 1000;
     /** Boots the server (unless someone else does) and waits for its agent's data. */
-    const agentData = async (): Promise<string> => {
+    const agentData = async (): Promise<AgentDelivery> => {
       if (!manageBoot) {
         setState('waiting', 'waiting for agent of a server booted by someone else (manage_boot false)');
         if (!(await condition(() => dataObject() !== undefined, input.timeoutSeconds * 1000))) {
@@ -101,22 +104,28 @@ export async function introspectNode(input: IntrospectNodeInput): Promise<Intros
       }
       return dataObject()!;
     };
-    let accepted: string;
+    let accepted: AgentDelivery;
     // Histories from before OUT_OF_BAND recorded no result here (undefined): they replay on.
     if (marked?.outOfBand && patched(OUT_OF_BAND)) {
       manageBoot = false; // no boot, and no power-off after a failure either
       status.bootAttempts = 0;
       // As Ironic's redfish inspection: the hardware read from the BMC, the server's power left as it is.
-      accepted = await step('processing', 'reading the hardware from the BMC over Redfish (out-of-band, no boot)', () => bmcActivities().readInventoryOutOfBand(nodeUuid));
+      const objectName = await step('processing', 'reading the hardware from the BMC over Redfish (out-of-band, no boot)', () => bmcActivities().readInventoryOutOfBand(nodeUuid));
+      accepted = { objectName, logs: false };
     } else {
       accepted = await agentData();
     }
-    await step('processing', 'running processing hooks and rules', () => localProcessingToTheEnd.processData(nodeUuid, accepted));
-    // Past processing the run finishes whatever comes: an abort now would only misreport it.
-    await CancellationScope.nonCancellable(async () => {
-      if (powerOffWhenDone) await step('processing', 'powering off', powerOff);
-      await step('processing', 'recording the outcome', () => localRegistry.markInspectionDone(nodeUuid, null, ...inBulk));
-    });
+    if (oneStepEnd && !(powerOffWhenDone && manageBoot)) {
+      // Nothing between processing and the end: one local step, and 'processing' is not upserted (the run leaves it in the same task).
+      await step('processing', 'running processing hooks and rules, recording the outcome', () => localProcessingToTheEnd.processDataAndFinish(nodeUuid, accepted.objectName, accepted.logs, ...inBulk), true);
+    } else {
+      await step('processing', 'running processing hooks and rules', () => localProcessingToTheEnd.processData(nodeUuid, accepted.objectName, accepted.logs));
+      // Past processing the run finishes whatever comes: an abort now would only misreport it.
+      await CancellationScope.nonCancellable(async () => {
+        if (powerOffWhenDone) await step('processing', 'powering off', powerOff);
+        await step('processing', 'recording the outcome', () => localRegistry.markInspectionDone(nodeUuid, null, ...inBulk));
+      });
+    }
     status.finishedAt = new Date().toISOString();
     setState('finished', 'finished');
     countEnd(status, 'finished', 'none');

@@ -19,14 +19,17 @@ export function publishState(status: IntrospectionStatus, nodeUuid: string, stat
  * What a run calls to change its state: shown at once (status query, the UI's current details),
  * and upserted as the IntrospectionState search attribute only when it differs from the last
  * one set, `initial` being the one the run was started with (each upsert is a history event and a
- * visibility write).
+ * visibility write). `quietly`: shown but not upserted, for a state the run leaves within the same
+ * workflow task, whose upsert would reach Temporal only together with the next one.
  */
-export function stateChanges(status: IntrospectionStatus, initial: IntrospectionState): (state: IntrospectionState, detail: string) => void {
+export function stateChanges(status: IntrospectionStatus, initial: IntrospectionState): (state: IntrospectionState, detail: string, quietly?: boolean) => void {
   let searchable = initial;
-  return (state, detail) => {
+  return (state, detail, quietly = false) => {
     status.state = state;
-    if (state !== searchable) upsertSearchAttributes([{ key: IntrospectionStateKey, value: state }]);
-    searchable = state;
+    if (state !== searchable && !quietly) {
+      upsertSearchAttributes([{ key: IntrospectionStateKey, value: state }]);
+      searchable = state;
+    }
     showDetail(status, detail);
   };
 }

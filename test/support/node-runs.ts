@@ -12,7 +12,7 @@ export function nodeRuns(client: () => Client, mocks: MockActivities) {
   return {
     handle,
     /** What the agent's post does: the API names the stored object in an Update. */
-    deliver: (nodeUuid: string, objectName: string) => handle(nodeUuid).executeUpdate(deliverDataUpdate, { args: [{ objectName }] }),
+    deliver: (nodeUuid: string, objectName: string, logs?: boolean) => handle(nodeUuid).executeUpdate(deliverDataUpdate, { args: [{ objectName, logs }] }),
     /** What the boot service and the agent's start report do: the API signals the run. */
     reach: async (nodeUuid: string, ...phases: ReportedPhase[]) => {
       for (const phase of phases) await handle(nodeUuid).signal(bootPhaseSignal, { phase, at: new Date().toISOString() });

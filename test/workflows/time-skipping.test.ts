@@ -79,6 +79,15 @@ const poweredOnAndWaiting = (handle: WorkflowHandle) =>
 
 const doneWith = (nodeUuid: string) => mocks.of(nodeUuid, 'markInspectionDone').at(-1)?.args[1];
 
+/** The IntrospectionState values a run upserted, in order (what Temporal's visibility was told). */
+async function searchableStates(handle: WorkflowHandle): Promise<string[]> {
+  const { events } = await handle.fetchHistory();
+  return (events ?? [])
+    .map((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.IntrospectionState?.data)
+    .filter((data): data is Uint8Array => !!data)
+    .map((data) => JSON.parse(Buffer.from(data).toString('utf8')));
+}
+
 describe('introspectNode', () => {
   test('no agent ever calls back: after every boot times out the run fails with a timeout, the node powered off', async () => {
     const args = input({ bootTimeoutSeconds: 600, bootAttempts: 2 });
@@ -189,8 +198,10 @@ describe('introspectNode', () => {
 
     expect((await handle.result()).state).toBe('finished');
     expect(powerCalls(args.nodeUuid)).toEqual([]);
-    expect(mocks.of(args.nodeUuid, 'processData').at(-1)?.args).toContain('data');
-    expect(doneWith(args.nodeUuid)).toBeNull();
+    // Nothing comes between processing and the end: one step, and 'processing' is never made searchable.
+    expect(mocks.names(args.nodeUuid).filter((n) => n !== 'markInspecting')).toEqual(['processDataAndFinish']);
+    expect(mocks.of(args.nodeUuid, 'processDataAndFinish')[0].args).toContain('data');
+    expect(await searchableStates(handle)).toEqual(['waiting', 'finished']);
   });
 
   test('a worker set to leave servers on (PROCESSING_POWER_OFF=false): a finished run does not power off; a failed one still does', async () => {
@@ -198,17 +209,19 @@ describe('introspectNode', () => {
     mocks.reset({ markInspecting: async () => ({ outOfBand: false, powerOff: false }), bootNode: (uuid: string) => deliver(uuid, 'data') });
     expect((await (await start(finished)).result()).state).toBe('finished');
     expect(powerCalls(finished.nodeUuid)).toEqual(['bootNode']);
+    expect(mocks.of(finished.nodeUuid, 'processDataAndFinish')).toHaveLength(1);
 
     const failed = input();
     mocks.reset({
       markInspecting: async () => ({ outOfBand: false, powerOff: false }),
       bootNode: (uuid: string) => deliver(uuid, 'data'),
-      processData: async () => {
+      processDataAndFinish: async () => {
         throw ApplicationFailure.nonRetryable('hook scheduler: no memory', 'ProcessingError');
       },
     });
     expect(await failure(await start(failed))).toMatch(/no memory/);
     expect(powerCalls(failed.nodeUuid)).toEqual(['bootNode', 'powerOffNode']);
+    expect(doneWith(failed.nodeUuid)).toMatch(/no memory/);
   });
 
   test('manageBoot false: without an agent the run times out after timeoutSeconds, still without a BMC command', async () => {

@@ -56,7 +56,7 @@ export async function introspectNodeV1(input: IntrospectNodeInput): Promise<Intr
 
     setState('processing', 'running processing hooks and rules');
     // Runs started before each agent post had a name of its own processed the one fixed name.
-    await (patched('process-accepted-object') ? processing.processData(nodeUuid, dataObject()) : processing.processData(nodeUuid));
+    await (patched('process-accepted-object') ? processing.processData(nodeUuid, dataObject()?.objectName, dataObject()?.logs) : processing.processData(nodeUuid));
     setState('processing', 'powering off');
     await bmc.powerOffNode(nodeUuid);
     await registry.markInspectionDone(nodeUuid, null);

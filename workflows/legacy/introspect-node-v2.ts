@@ -70,7 +70,7 @@ export async function introspectNodeV2(input: IntrospectNodeInput): Promise<Intr
         );
       }
     }
-    await step('processing', 'running processing hooks and rules', () => processingToTheEnd.processData(nodeUuid, dataObject()));
+    await step('processing', 'running processing hooks and rules', () => processingToTheEnd.processData(nodeUuid, dataObject()?.objectName, dataObject()?.logs));
     // Past processing the run finishes whatever comes: an abort now would only misreport it.
     await CancellationScope.nonCancellable(async () => {
       await step('processing', 'powering off', () => bmc.powerOffNode(nodeUuid));
