@@ -6,16 +6,18 @@
 // Each system gets nodes of its own, enrolled with a port and started until the run waits for
 // data; then, one node at a time, the same IPA-shaped payload goes to POST /v1/continue and the
 // clock runs until the run has finished (both set the node's properties before they finish;
-// checked after the timed part). How "finished" is seen without costing the measured processes
-// anything: ironic-inspector's log line, read through inotify; Introspector's workflow result,
-// one long poll on Temporal.
+// checked after the timed part). How "finished" is seen: ironic-inspector's log line, read
+// through inotify (free); Introspector's workflow result, one long poll on Temporal (counted in
+// Temporal's CPU, though it is the bench's).
 // CPU per callback: utime + stime (/proc, whole process trees) of every process of a system over
-// its run of timed callbacks, divided by their number. The node API serves ironic-inspector's
-// Ironic calls from Introspector's API process: that share is shown beside, not in, its number.
-// Usage: npx tsx bench/vs-ironic-inspector.ts [nodes=50] [--store-data database|none] [--profile DIR]
+// its timed callbacks, divided by their number. The timed callbacks run in rounds, each system's
+// share in turn, so that a change in the machine's load falls on every system alike. The node API
+// serves ironic-inspector's Ironic calls from Introspector's API process: that share is shown
+// beside, not in, its number.
+// Usage: npx tsx bench/vs-ironic-inspector.ts [nodes=100] [--rounds R=5] [--store-data database|none] [--profile DIR]
 //   --profile: the API and the worker run under `node --cpu-prof` (profiles left in DIR); prints on
 //   stderr where their CPU went during the timed callbacks and while idle, and the timed runs'
-//   Temporal histories step by step (bench/callback-profile.ts). Its CPU numbers include the profiler's.
+//   Temporal histories step by step (bench/callback-profile.ts); one round. Its CPU numbers include the profiler's.
 
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -41,15 +43,19 @@ import { treeCpuMs } from './proc-cpu';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'store-data': { type: 'string', default: 'database' }, profile: { type: 'string' } },
+  options: { 'store-data': { type: 'string', default: 'database' }, rounds: { type: 'string' }, profile: { type: 'string' } },
 });
-const Args = z.object({ nodes: z.coerce.number().int().min(1).default(50), storeData: z.enum(['database', 'none']) });
-const parsedArgs = Args.safeParse({ nodes: positionals[0], storeData: flags['store-data'] });
+const Args = z.object({
+  nodes: z.coerce.number().int().min(1).default(100),
+  storeData: z.enum(['database', 'none']),
+  rounds: z.coerce.number().int().min(1).default(5),
+});
+const parsedArgs = Args.safeParse({ nodes: positionals[0], storeData: flags['store-data'], rounds: flags.profile ? 1 : flags.rounds });
 if (!parsedArgs.success) {
-  process.stderr.write(`${describeZodError(parsedArgs.error)}\nusage: tsx bench/vs-ironic-inspector.ts [nodes] [--store-data database|none] [--profile DIR]\n`);
+  process.stderr.write(`${describeZodError(parsedArgs.error)}\nusage: tsx bench/vs-ironic-inspector.ts [nodes] [--rounds R] [--store-data database|none] [--profile DIR]\n`);
   process.exit(2);
 }
-const { nodes, storeData } = parsedArgs.data;
+const { nodes, storeData, rounds } = parsedArgs.data;
 const WARMUP = 5;
 const PORTS = { temporal: 19033, inspector: 19040, nodeApi: 19041, s3: 19043, workerMetrics: 19045, ironicInspector: 19050 };
 
@@ -105,28 +111,46 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 interface Measured {
   latencies: number[];
   cpuMs: Map<string, number>;
-  windowUs: [bigint, bigint];
-  startedAt: number[];
+  /** Where the timed callbacks ran (one span per round). */
+  windowsUs: [bigint, bigint][];
+  /** When each timed callback was sent, by node. */
+  sentAt: Map<string, number>;
 }
 
-/** Warm-up callbacks, then the timed ones one after the other, with the CPU of every process around them. */
-async function measure(system: System, warmup: Target[], timed: Target[], also: Record<string, number>): Promise<Measured> {
-  for (const t of warmup) await system.callback(t);
-  const pids = { ...system.processes, ...also };
-  const before = treeCpuMs(Object.values(pids));
-  const windowStart = process.hrtime.bigint() / 1000n;
-  const latencies: number[] = [];
-  const startedAt: number[] = [];
-  for (const t of timed) {
-    startedAt.push(Date.now());
-    const t0 = performance.now();
-    await system.callback(t);
-    latencies.push(performance.now() - t0);
+interface Contender {
+  system: System;
+  warmup: Target[];
+  timed: Target[];
+  /** More processes to count, by name (the node API's share of ironic-inspector's calls). */
+  also: Record<string, number>;
+}
+
+/**
+ * The warm-up callbacks, then the timed ones in rounds: each round runs its share of every
+ * system's callbacks, one system after the other, so that a change in the machine's load while
+ * the bench runs falls on all of them alike. The CPU of every process is read around each share.
+ */
+async function measureInRounds(contenders: Contender[], rounds: number): Promise<Measured[]> {
+  for (const c of contenders) for (const t of c.warmup) await c.system.callback(t);
+  const measured = contenders.map((): Measured => ({ latencies: [], cpuMs: new Map(), windowsUs: [], sentAt: new Map() }));
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, { system, timed, also }] of contenders.entries()) {
+      const m = measured[i];
+      const pids = { ...system.processes, ...also };
+      const before = treeCpuMs(Object.values(pids));
+      const windowStart = process.hrtime.bigint() / 1000n;
+      for (const t of timed.filter((_, k) => k % rounds === round)) {
+        m.sentAt.set(t.uuid, Date.now());
+        const t0 = performance.now();
+        await system.callback(t);
+        m.latencies.push(performance.now() - t0);
+      }
+      m.windowsUs.push([windowStart, process.hrtime.bigint() / 1000n]);
+      const after = treeCpuMs(Object.values(pids));
+      for (const [name, pid] of Object.entries(pids)) m.cpuMs.set(name, (m.cpuMs.get(name) ?? 0) + after.get(pid)! - before.get(pid)!);
+    }
   }
-  const windowEnd = process.hrtime.bigint() / 1000n;
-  const after = treeCpuMs(Object.values(pids));
-  const cpuMs = new Map(Object.entries(pids).map(([name, pid]) => [name, after.get(pid)! - before.get(pid)!]));
-  return { latencies, cpuMs, windowUs: [windowStart, windowEnd], startedAt };
+  return measured;
 }
 
 /** CPU ms per second of each process while nothing is asked of it (every run waiting for its agent). */
@@ -251,9 +275,10 @@ async function main() {
 
     const everyProcess = { ...ironicInspector.processes, ...introspector.processes };
     const idle = await idleCpu(everyProcess, 5000);
-    const ii = await measure(ironicInspector, prepared[0].warmup, prepared[0].timed, { node_api: pid(api) });
-    const intro = await measure(introspector, prepared[1].warmup, prepared[1].timed, {});
-    const introManaged = await measure(managed, prepared[2].warmup, prepared[2].timed, {});
+    const [ii, intro, introManaged] = await measureInRounds(
+      [ironicInspector, introspector, managed].map((system, i): Contender => ({ system, ...prepared[i], also: i === 0 ? { node_api: pid(api) } : {} })),
+      rounds,
+    );
 
     // Both set the node's properties before they finish: checked here, off the clock.
     for (const { timed } of prepared) {
@@ -272,6 +297,7 @@ async function main() {
     const iiCpu = per(ii, 'ironic_inspector');
     const inCpu = total(intro, Object.keys(introspector.processes));
     out('nodes', nodes);
+    out('rounds', rounds);
     out('ironic_inspector_version', ironicInspectorVersion());
     out('ironic_inspector_store_data', storeData);
     out('processing_hooks', HOOKS.join(','));
@@ -293,11 +319,12 @@ async function main() {
     for (const [name, value] of idle.msPerSecond) out(`idle_cpu_ms_per_s_${name}`, value.toFixed(1));
 
     if (profileDir) {
-      const runs = prepared[1].timed.map((t, i) => ({ workflowId: introspectionWorkflowId(t.uuid), sentAt: intro.startedAt[i] }));
+      const runs = prepared[1].timed.map((t) => ({ workflowId: introspectionWorkflowId(t.uuid), sentAt: intro.sentAt.get(t.uuid)! }));
       await printHistories(temporal, runs);
       // The profiles are written when the processes exit.
       for (const s of [worker, api]) await s.stop();
-      const timedWindow = { name: 'timed callbacks', fromUs: intro.windowUs[0], toUs: intro.windowUs[1], per: nodes, unit: 'per callback' };
+      const [[fromUs, toUs]] = intro.windowsUs; // one round when profiling
+      const timedWindow = { name: 'timed callbacks', fromUs, toUs, per: nodes, unit: 'per callback' };
       printProfiles(profileDir, { api: pid(api), worker: pid(worker) }, [timedWindow, idle.window]);
     }
     watcher.close();
