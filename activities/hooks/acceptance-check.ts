@@ -4,7 +4,7 @@ import { lldpNeighbour } from '../../common/lldp-tlv';
 import { normalizeMac } from '../../common/mac';
 import { firmwareVersion } from '../../common/hardware-diff';
 import { memoryMib } from '../../common/inventory';
-import { compileRegex } from '../rules/conditions';
+import { compileRegex } from '../../common/regex';
 import type { AcceptanceProfile } from './acceptance-profiles';
 import type { CablingRow } from './acceptance-cabling';
 import { GiB, inventoryInterfaces } from './helpers';

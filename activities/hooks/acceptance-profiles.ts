@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { compileRegex } from '../rules/conditions';
+import { compileRegex } from '../../common/regex';
 import { describeZodError } from '../../common/validation';
 
 // Hardware profiles: what was ordered for a rack or a resource class, one file each (JSON or YAML).

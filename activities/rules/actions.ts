@@ -1,6 +1,7 @@
+import { deepEqual } from '../../common/deep-equal';
+import { toText } from '../../common/value-text';
 import { parseCapabilities, serializeCapabilities } from '../hooks/capabilities-string';
 import { HookError, type HookContext } from '../hooks/types';
-import { deepEqual, toText } from './conditions';
 import { nodeView } from './fields';
 import { formatValue, type FormatVariables } from './format';
 import { assertSafeKey, childValue } from './keys';

@@ -1,4 +1,6 @@
-import { RE2JS, RE2JSException } from 're2js';
+import { deepEqual } from '../../common/deep-equal';
+import { memoized } from '../../common/memoize';
+import { compileRegex, regexText } from '../../common/regex';
 import { networkContains, parseIp, parseNetwork, type IpNetwork } from './cidr';
 
 // Condition operators of introspection rules, one function per op, after
@@ -12,14 +14,6 @@ export interface ConditionParams {
 }
 
 export type ConditionCheck = (field: unknown, params: ConditionParams) => boolean;
-
-/** Text of a value for the regex ops (ironic-inspector uses str(field)); JSON-style for non-strings. */
-export function toText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';
@@ -54,21 +48,6 @@ function coerce(field: unknown, expected: unknown): [unknown, unknown] {
   return [field, expected];
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  }
-  if (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null) {
-    const ka = Object.keys(a);
-    const kb = Object.keys(b);
-    const ra = a as Record<string, unknown>;
-    const rb = b as Record<string, unknown>;
-    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(rb, k) && deepEqual(ra[k], rb[k]));
-  }
-  return false;
-}
-
 function order(field: unknown, params: ConditionParams): number {
   const [a, b] = coerce(field, params.value);
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
@@ -101,22 +80,6 @@ export function ge(field: unknown, params: ConditionParams): boolean {
   return order(field, params) >= 0;
 }
 
-/** Compiled patterns and networks are kept, a bounded number: rule text must not grow memory without limit. */
-const MAX_CACHED = 1000;
-
-function memoized<T>(build: (key: string) => T): (key: string) => T {
-  const cache = new Map<string, T>();
-  return (key) => {
-    let value = cache.get(key);
-    if (value === undefined) {
-      value = build(key);
-      if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
-      cache.set(key, value);
-    }
-    return value;
-  };
-}
-
 /** Parses a CIDR (`10.0.0.0/8`, `2001:db8::/32`, or a bare address); throws when invalid. */
 export const compileNetwork = memoized((text): IpNetwork => {
   const net = parseNetwork(text);
@@ -131,51 +94,6 @@ export function inNet(field: unknown, params: ConditionParams): boolean {
   const addr = typeof field === 'string' ? parseIp(field) : null;
   if (!addr) throw new Error(`${JSON.stringify(field)} is not an IP address`);
   return networkContains(net, addr);
-}
-
-export const MAX_PATTERN_LENGTH = 1000;
-/** RE2 runs in linear time; the text is bounded anyway, so one condition costs little. */
-export const MAX_REGEX_TEXT = 64 * 1024;
-
-/**
- * Python `re` syntax as RE2 reads it. RE2 takes most of it as is ((?P<name>...), \A, (?i),
- * (?m), (?s)); what differs: the leading flags (?a) and (?u) (ASCII / Unicode classes:
- * RE2's classes are ASCII) are dropped, and Python's \Z is RE2's \z.
- */
-function fromPython(pattern: string): string {
-  const lead = /^\(\?([a-zA-Z]+)\)/.exec(pattern);
-  let src = pattern;
-  if (lead) {
-    const flags = lead[1]!.replace(/[au]/g, '');
-    src = (flags ? `(?${flags})` : '') + pattern.slice(lead[0].length);
-  }
-  return src.replace(/\\(.)/gs, (escape, ch: string) => (ch === 'Z' ? '\\z' : escape));
-}
-
-/**
- * Compiles a Python `re` pattern for RE2 (linear-time matching, whatever the pattern and
- * text). Throws on a pattern that is too long, invalid, or needs backtracking
- * (backreferences, lookarounds...).
- */
-export const compileRegex = memoized((pattern): RE2JS => {
-  if (pattern.length > MAX_PATTERN_LENGTH) {
-    throw new Error(`pattern is ${pattern.length} characters, more than ${MAX_PATTERN_LENGTH}`);
-  }
-  try {
-    return RE2JS.compile(fromPython(pattern));
-  } catch (err) {
-    if (!(err instanceof RE2JSException)) throw err;
-    throw new Error(`pattern not supported (linear-time regex engine): ${err.message.replace(/^error parsing regexp: /, '')}`);
-  }
-});
-
-/** The text a pattern is matched against: toText, bounded. */
-export function regexText(field: unknown): string {
-  const text = toText(field);
-  if (text.length > MAX_REGEX_TEXT) {
-    throw new Error(`text is ${text.length} characters, more than the ${MAX_REGEX_TEXT} a pattern is matched against`);
-  }
-  return text;
 }
 
 /** `matches`: the whole text of the field matches the regex `value`. */

@@ -1,4 +1,4 @@
-import { toText } from './conditions';
+import { toText } from '../../common/value-text';
 import { assertReadableNodeKey } from './fields';
 import { assertSafeKey, childValue } from './keys';
 

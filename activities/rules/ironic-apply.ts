@@ -1,9 +1,12 @@
 import type { HookContext } from '../hooks/types';
 import { extendAttribute, RuleFailError, setAttribute, setCapability, addTrait, removeTrait } from './actions';
-import { contains, deepEqual, eq, gt, inNet, isEmpty, lt, regexText, toText, compileRegex } from './conditions';
+import { contains, eq, gt, inNet, isEmpty, lt } from './conditions';
 import { nodeView } from './fields';
+import { deepEqual } from '../../common/deep-equal';
 import { evaluate } from '../../common/expr/evaluate';
 import { parseExpr } from '../../common/expr/parse';
+import { compileRegex, regexText } from '../../common/regex';
+import { toText } from '../../common/value-text';
 import { formatString, type FormatVariables } from './format';
 import { ACTIONS, attributePointer, OPERATORS, pluginDataPath, type InspectionAction, type InspectionCondition, type InspectionRule } from './ironic-schema';
 import { childValue } from './keys';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { describeZodError } from '../../common/validation';
 import { parseAttributePath, TRAIT_PATTERN } from './actions';
-import { compileNetwork, compileRegex } from './conditions';
+import { compileRegex } from '../../common/regex';
+import { compileNetwork } from './conditions';
 import { checkTemplates } from './format';
 import { MAX_RULE_BYTES, RuleValidationError } from './schema';
 import { assertSafeKey } from './keys';

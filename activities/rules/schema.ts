@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeZodError } from '../../common/validation';
-import { compileNetwork, compileRegex, CONDITION_OPS } from './conditions';
+import { compileRegex } from '../../common/regex';
+import { compileNetwork, CONDITION_OPS } from './conditions';
 import { ACTION_NAMES, parseAttributePath, TRAIT_PATTERN } from './actions';
 import { parseField } from './fields';
 import { checkTemplates } from './format';

@@ -1,4 +1,5 @@
-import { compileRegex, deepEqual, regexText } from '../../activities/rules/conditions';
+import { deepEqual } from '../deep-equal';
+import { compileRegex, regexText } from '../regex';
 import type { Expr, PathStep } from './parse';
 
 // Evaluates a parsed expression over a JSON document. A missing field is null; `<` and the

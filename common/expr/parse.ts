@@ -1,4 +1,4 @@
-import { compileRegex } from '../../activities/rules/conditions';
+import { compileRegex } from '../regex';
 import { ExprSyntaxError, tokenize, type Token } from './tokens';
 
 // The expression language of fleet queries and of introspection rules' `expr` conditions:

@@ -1,5 +1,4 @@
 import {
-  compileRegex,
   contains,
   eq,
   ge,
@@ -9,10 +8,7 @@ import {
   le,
   lt,
   matches,
-  MAX_PATTERN_LENGTH,
-  MAX_REGEX_TEXT,
   ne,
-  toText,
 } from '../../activities/rules/conditions';
 import { networkContains, parseIp, parseNetwork } from '../../activities/rules/cidr';
 
@@ -135,7 +131,6 @@ describe('matches / contains', () => {
     expect(matches(8, { value: '\\d+' })).toBe(true);
     expect(contains(['vmx', 'avx2'], { value: '"avx2"' })).toBe(true);
     expect(matches(true, { value: 'true' })).toBe(true);
-    expect(toText(null)).toBe('null');
   });
 
   test('Python regex syntax: inline flags, named groups, \\A \\Z', () => {
@@ -150,7 +145,6 @@ describe('matches / contains', () => {
     expect(contains('abc\n', { value: 'bc\\Z' })).toBe(false); // \Z is the very end, unlike $ in Python
     expect(contains('a\\Ab', { value: '\\\\A' })).toBe(true); // escaped backslash stays literal
     expect(contains('a\\Zb', { value: '\\\\Z' })).toBe(true);
-    expect(() => compileRegex('(?L)x')).toThrow(/not supported .*`\(\?L`/);
   });
 
   test('catastrophic-backtracking patterns run in linear time (a backtracking engine would hang here)', () => {
@@ -161,28 +155,6 @@ describe('matches / contains', () => {
     expect(matches(evil, { value: '(a|a?)+' })).toBe(false);
     expect(contains('a'.repeat(50), { value: '(a+)+$' })).toBe(true);
     expect(matches(`${'x'.repeat(5000)}y`, { value: '(x+x+)+y' })).toBe(true);
-  });
-
-  test.each([
-    ['(a)\\1', 'invalid escape sequence'],
-    ['(?P<x>a)(?P=x)', 'invalid or unsupported Perl syntax: `(?P`'],
-    ['a(?=b)', '`(?=`'],
-    ['a(?!b)', '`(?!`'],
-    ['(?<=a)b', 'invalid named capture'],
-    ['(?<!a)b', 'invalid named capture'],
-    ['(?>a+)b', '`(?>`'],
-    ['a*+', 'invalid nested repetition operator'],
-  ])('%j (backtracking only) is refused', (pattern, why) => {
-    expect(() => compileRegex(pattern)).toThrow('pattern not supported (linear-time regex engine): ');
-    expect(() => compileRegex(pattern)).toThrow(why);
-  });
-
-  test('pattern length and text length are bounded', () => {
-    expect(() => compileRegex('a'.repeat(MAX_PATTERN_LENGTH))).not.toThrow();
-    expect(() => compileRegex('a'.repeat(MAX_PATTERN_LENGTH + 1))).toThrow(`pattern is 1001 characters, more than 1000`);
-    expect(matches('a'.repeat(MAX_REGEX_TEXT), { value: 'a*' })).toBe(true);
-    expect(() => contains('a'.repeat(MAX_REGEX_TEXT + 1), { value: 'b' })).toThrow(/text is 65537 characters, more than the 65536/);
-    expect(() => contains(['a'.repeat(MAX_REGEX_TEXT)], { value: 'b' })).toThrow(/more than the 65536/); // as JSON text
   });
 });
 
