@@ -7,8 +7,6 @@ import type { Database } from './tables';
 // Each introspection's acceptance (written by processing), and a bulk run's acceptance report per
 // rack, read a page of the bulk's nodes at a time with one query per page.
 
-/** Acceptance rows kept per node: its latest introspections'. */
-const KEPT_PER_NODE = 20;
 const REPORT_PAGE = 500;
 
 const newRack = (rack: string | null): RackReport => ({
@@ -33,8 +31,11 @@ function rackOf(extra: string | null): string | null {
 export class AcceptanceRecords {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** The node's latest introspection's acceptance (replacing what a reapply of it had). */
-  async record(nodeUuid: string, result: AcceptanceResult): Promise<void> {
+  /**
+   * The node's latest introspection's acceptance (replacing what a reapply of it had), keeping
+   * the node's newest `keep` rows as its history keeps its entries (HISTORY_KEEP; 0: all).
+   */
+  async record(nodeUuid: string, result: AcceptanceResult, keep: number): Promise<void> {
     const run = await this.db.selectFrom('introspections').select(['started_at', 'bulk_id']).where('node_uuid', '=', nodeUuid).executeTakeFirst();
     const row = {
       bulk_id: run?.bulk_id ?? null,
@@ -50,12 +51,13 @@ export class AcceptanceRecords {
       .values({ node_uuid: nodeUuid, started_at: run?.started_at ?? row.checked_at, ...row })
       .onConflict((oc) => oc.columns(['node_uuid', 'started_at']).doUpdateSet(row))
       .execute();
+    if (keep === 0) return;
     const oldest = await this.db
       .selectFrom('acceptance')
       .select('started_at')
       .where('node_uuid', '=', nodeUuid)
       .orderBy('started_at', 'desc')
-      .offset(KEPT_PER_NODE - 1)
+      .offset(keep - 1)
       .limit(1)
       .executeTakeFirst();
     if (oldest) await this.db.deleteFrom('acceptance').where('node_uuid', '=', nodeUuid).where('started_at', '<', oldest.started_at).execute();

@@ -1,5 +1,6 @@
 import { parseCapabilities } from '../../activities/hooks/capabilities-string';
 import { memoryMib } from '../inventory';
+import { lldpNeighbour } from '../lldp-tlv';
 import { normalizeMac } from '../mac';
 
 // What fleet queries see of a node: its latest processed introspection data under short
@@ -48,7 +49,7 @@ export function hardwareView(data: unknown): Obj {
     })),
     interfaces: list(inv.interfaces).map((iface) => {
       const name = str(iface.name);
-      const lldp = obj(obj(name !== null && Object.hasOwn(all, name) ? all[name] : undefined).lldp_processed);
+      const lldp = obj(name === null ? null : lldpNeighbour(d, { name, lldp: iface.lldp }));
       return {
         name,
         mac: normalizeMac(iface.mac_address),

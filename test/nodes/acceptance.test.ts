@@ -19,6 +19,8 @@ const fail = (rack: string | null, memory: string): AcceptanceResult => ({
   ],
   miscabled: [{ nic: 'eth0', expected_switch: 'leaf-1', expected_port: 'swp1', seen_switch: 'leaf-1', seen_port: 'swp9' }],
 });
+/** HISTORY_KEEP's default, for the tests not about retention. */
+const KEEP = 20;
 const notChecked = (rack: string | null): AcceptanceResult => ({ status: 'not_checked', profile: null, planned_ports: 0, rack, differences: [], miscabled: [] });
 
 /** A bulk over every node given, each node's run begun by the bulk; selection taken to the end. */
@@ -57,11 +59,11 @@ describeEachDatabase('acceptance records', (db) => {
     const [aPass, aFail, aUnchecked, aNoRow, aFailed, bPass, , nPass] = uuids;
     const bulkId = await bulkOf(registry, uuids);
 
-    await registry.acceptance.record(aPass, pass('r-a'));
-    await registry.acceptance.record(aFail, fail('r-a', '131072'));
-    await registry.acceptance.record(aUnchecked, notChecked('r-a'));
-    await registry.acceptance.record(bPass, pass('r-b'));
-    await registry.acceptance.record(nPass, pass(null));
+    await registry.acceptance.record(aPass, pass('r-a'), KEEP);
+    await registry.acceptance.record(aFail, fail('r-a', '131072'), KEEP);
+    await registry.acceptance.record(aUnchecked, notChecked('r-a'), KEEP);
+    await registry.acceptance.record(bPass, pass('r-b'), KEEP);
+    await registry.acceptance.record(nPass, pass(null), KEEP);
     for (const u of [aPass, aFail, aUnchecked, aNoRow, bPass, nPass]) await registry.bulks.nodeEnded(bulkId, u, { state: 'finished', error: null });
     await registry.bulks.nodeEnded(bulkId, aFailed, { state: 'failed', error: 'timeout: no agent called back' });
 
@@ -82,12 +84,12 @@ describeEachDatabase('acceptance records', (db) => {
   test("a reapply replaces its introspection's row; a later bulk's introspection is not this bulk's", async () => {
     const uuid = await enroll(`${db.kind}-again`, 'r-c');
     const first = await bulkOf(registry, [uuid]);
-    await registry.acceptance.record(uuid, fail('r-c', '1'));
-    await registry.acceptance.record(uuid, fail('r-c', '2')); // the same introspection, processed again
+    await registry.acceptance.record(uuid, fail('r-c', '1'), KEEP);
+    await registry.acceptance.record(uuid, fail('r-c', '2'), KEEP); // the same introspection, processed again
     await registry.bulks.nodeEnded(first, uuid, { state: 'finished', error: null });
     await new Promise((r) => setTimeout(r, 5)); // the next introspection starts later
     const second = await bulkOf(registry, [uuid]);
-    await registry.acceptance.record(uuid, pass('r-c'));
+    await registry.acceptance.record(uuid, pass('r-c'), KEEP);
     await registry.bulks.nodeEnded(second, uuid, { state: 'finished', error: null });
 
     const old = await registry.acceptance.report(first);
@@ -95,12 +97,35 @@ describeEachDatabase('acceptance records', (db) => {
     expect((await registry.acceptance.report(second)).racks[0].conforming).toBe(1);
   });
 
+  test("keeps a node's newest HISTORY_KEEP rows (0: all), one introspection per bulk", async () => {
+    for (const [keep, expected] of [
+      [2, ['gone', 'gone', 'kept', 'kept']],
+      [0, ['kept', 'kept', 'kept', 'kept']],
+    ] as const) {
+      const uuid = await enroll(`${db.kind}-keep-${keep}`, 'r-keep');
+      const bulks: string[] = [];
+      for (let i = 0; i < expected.length; i++) {
+        if (i) await new Promise((r) => setTimeout(r, 5)); // the next introspection starts later
+        const bulkId = await bulkOf(registry, [uuid]);
+        await registry.acceptance.record(uuid, pass('r-keep'), keep);
+        await registry.bulks.nodeEnded(bulkId, uuid, { state: 'finished', error: null });
+        bulks.push(bulkId);
+      }
+      const rows = [];
+      for (const bulkId of bulks) {
+        const [rack] = (await registry.acceptance.report(bulkId)).racks;
+        rows.push(rack.conforming === 1 ? 'kept' : rack.not_checked === 1 ? 'gone' : 'neither');
+      }
+      expect({ keep, rows }).toEqual({ keep, rows: expected });
+    }
+  });
+
   test('more nodes than a page of the report, in one rack', async () => {
     const uuids: string[] = [];
     for (let i = 0; i < 520; i++) uuids.push(await enroll(`${db.kind}-many-${i}`, 'r-many'));
     const bulkId = await bulkOf(registry, uuids);
     for (const [i, u] of uuids.entries()) {
-      await registry.acceptance.record(u, i % 2 ? pass('r-many') : fail('r-many', String(i)));
+      await registry.acceptance.record(u, i % 2 ? pass('r-many') : fail('r-many', String(i)), KEEP);
       await registry.bulks.nodeEnded(bulkId, u, { state: 'finished', error: null });
     }
     const [rack] = (await registry.acceptance.report(bulkId)).racks;

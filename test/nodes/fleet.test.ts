@@ -5,6 +5,7 @@
 import { parseExpr } from '../../common/expr/parse';
 import { compileFilter } from '../../nodes/fleet';
 import type { NodeRegistry } from '../../nodes';
+import { hex } from '../hooks/helpers';
 import { describeEachDatabase } from './databases';
 import { pick, prng, processedData, randomExpr } from './fleet-data';
 
@@ -68,6 +69,31 @@ describeEachDatabase('fleet queries', (db) => {
     expect(await names('memory_mb < 262144')).toEqual(['renamed']);
     await registry.deleteNode(a.uuid);
     await registry.deleteNode(c.uuid);
+  });
+
+  test("a NIC's switch and port from raw LLDP when there is no lldp_processed (lldp_raw, else the inventory's)", async () => {
+    const tlvs = (chassis: string, port: string) => [
+      [1, '04' + chassis.replaceAll(':', '')],
+      [2, '05' + hex(port)],
+      [5, hex('leaf-raw')],
+    ];
+    const raw = await registry.createNode({ name: 'raw-lldp', driver: 'fake' });
+    const inventoryOnly = await registry.createNode({ name: 'inventory-lldp', driver: 'fake' });
+    await registry.fleet.put(raw.uuid, {
+      inventory: { interfaces: [{ name: 'eno1', lldp: tlvs('aa:bb:cc:00:00:99', 'Ethernet9/9') }] },
+      lldp_raw: { eno1: tlvs('aa:bb:cc:00:00:01', 'Ethernet1/7') },
+    });
+    await registry.fleet.put(inventoryOnly.uuid, { inventory: { interfaces: [{ name: 'eno1', lldp: tlvs('aa:bb:cc:00:00:02', 'Ethernet2/8') }] } });
+    const seen = await query('interfaces[0].lldp.switch_id != null and interfaces[0].lldp.switch_port != null and interfaces[0].lldp.system_name != null');
+    const lldp = (switchId: string, port: string) => ({ 'interfaces[0].lldp.switch_id': switchId, 'interfaces[0].lldp.switch_port': port, 'interfaces[0].lldp.system_name': 'leaf-raw' });
+    expect(Object.fromEntries(seen.map((n) => [n.name, n.fields]))).toEqual({
+      'raw-lldp': lldp('aa:bb:cc:00:00:01', 'Ethernet1/7'),
+      'inventory-lldp': lldp('aa:bb:cc:00:00:02', 'Ethernet2/8'),
+    });
+    expect((await query('any(interfaces, lldp.switch_port == "Ethernet1/7")')).map((n) => n.name)).toEqual(['raw-lldp']);
+    expect((await query('any(interfaces, lldp.switch_port == "Ethernet2/8")')).map((n) => n.name)).toEqual(['inventory-lldp']);
+    await registry.deleteNode(raw.uuid);
+    await registry.deleteNode(inventoryOnly.uuid);
   });
 
   test('finds strings that LIKE and JSON escape, through the compiled filter', async () => {
