@@ -15,6 +15,13 @@ function sourceOf(node: Pick<NodeRecord, 'inspect_interface'>, accepted: string 
   return node.inspect_interface === 'redfish' ? 'out-of-band' : 'introspection';
 }
 
+/** The workflow run this activity works for: history entries are named by it. */
+export function runIdOfActivity(): string {
+  const runId = Context.current().info.workflowExecution?.runId;
+  if (!runId) throw new Error('introspection data is kept in history only by an activity of a workflow run');
+  return runId;
+}
+
 /**
  * Keeps one processing's data in the node's history, copied within the store from the node's
  * latest raw and processed data just written (`processed` is what that write stored); run again
@@ -26,8 +33,7 @@ export async function keepInHistory(
   accepted: string | undefined,
   data: { unprocessedBytes: number; processed: StoredObject },
 ): Promise<{ historyId: number; expired: number[] }> {
-  const runId = Context.current().info.workflowExecution?.runId;
-  if (!runId) throw new Error('introspection data is kept in history only by an activity of a workflow run');
+  const runId = runIdOfActivity();
   const copies = [
     [objectNames.unprocessed(node.uuid), objectNames.historyUnprocessed(node.uuid, runId)],
     [objectNames.processed(node.uuid), objectNames.history(node.uuid, runId)],

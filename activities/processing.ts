@@ -10,7 +10,7 @@ import { applyAllRules, storedInspectionRule } from './rules/ironic-apply';
 import { parseRule, RuleValidationError } from './rules/schema';
 import { classified } from './failures';
 import { objectNames } from './storage';
-import { keepInHistory } from './history';
+import { keepInHistory, runIdOfActivity } from './history';
 import { endInspection, type InBulk } from './node-state';
 
 export interface ProcessingSummary {
@@ -36,10 +36,18 @@ function storedRule(uuid: string, body: unknown) {
  */
 async function keepAccepted(deps: ActivityDeps, nodeUuid: string, accepted: string, logs: boolean | undefined): Promise<void> {
   if (!(await deps.store.copy(accepted, objectNames.unprocessed(nodeUuid)))) {
+    // An earlier attempt of this step kept it and let it go (see letAcceptedGo): the node's raw data is that post.
+    if (await deps.registry.history.ofRun(nodeUuid, runIdOfActivity())) return;
     throw ApplicationFailure.nonRetryable(`the accepted introspection data ${accepted} is not in the object store`, 'NoData');
   }
   const copied = logs !== false && (await deps.store.copy(objectNames.logsOf(accepted), objectNames.logs(nodeUuid)));
   if (!copied) await deps.store.delete(objectNames.logs(nodeUuid));
+}
+
+/** Once the post is the node's raw data and in its history, its own copy (and its logs') goes. */
+async function letAcceptedGo(deps: ActivityDeps, accepted: string, logs: boolean | undefined): Promise<void> {
+  await deps.store.delete(accepted);
+  if (logs !== false) await deps.store.delete(objectNames.logsOf(accepted));
 }
 
 export function processingActivities(deps: ActivityDeps) {
@@ -137,8 +145,9 @@ async function processData(deps: ActivityDeps, nodeUuid: string, accepted?: stri
   const processed = await deps.store.putJson(objectNames.processed(nodeUuid), ctx.data);
   await deps.registry.applyPatch(nodeUuid, ctx.patch);
   await deps.registry.fleet.put(nodeUuid, ctx.data);
-  if (ctx.data.acceptance) await deps.registry.acceptance.record(nodeUuid, ctx.data.acceptance as AcceptanceResult);
+  if (ctx.data.acceptance) await deps.registry.acceptance.record(nodeUuid, ctx.data.acceptance as AcceptanceResult, deps.historyKeep);
   const history = await keepInHistory(deps, record, accepted, { unprocessedBytes: stored.bytes, processed });
+  if (accepted) await letAcceptedGo(deps, accepted, logs);
   log.info('introspection data processed and kept in history', { nodeUuid, properties: Object.keys(ctx.patch.properties), ...history });
   return { properties: ctx.patch.properties, ports: ctx.patch.ports.map((p) => p.address), matchedRules };
 }

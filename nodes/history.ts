@@ -52,7 +52,7 @@ export class IntrospectionHistory {
   private async tryRecord(run: StoredRun): Promise<HistoryRecord> {
     const finishedAt = now();
     const stored = { sha256: run.sha256, processed_bytes: run.processedBytes, unprocessed_bytes: run.unprocessedBytes, finished_at: finishedAt };
-    const existing = await this.db.selectFrom('introspection_history').selectAll().where('node_uuid', '=', run.nodeUuid).where('run_id', '=', run.runId).executeTakeFirst();
+    const existing = await this.ofRun(run.nodeUuid, run.runId);
     if (existing) {
       await this.db.updateTable('introspection_history').set(stored).where('node_uuid', '=', run.nodeUuid).where('id', '=', existing.id).execute();
       return { ...existing, ...stored };
@@ -74,6 +74,11 @@ export class IntrospectionHistory {
     };
     await this.db.insertInto('introspection_history').values(row).execute();
     return row;
+  }
+
+  /** The entry a workflow run recorded, if it has. */
+  async ofRun(nodeUuid: string, runId: string): Promise<HistoryRecord | undefined> {
+    return this.db.selectFrom('introspection_history').selectAll().where('node_uuid', '=', nodeUuid).where('run_id', '=', runId).executeTakeFirst();
   }
 
   /** Newest first; `marker` is the id of the last entry of the previous page. */

@@ -95,6 +95,8 @@ test('two introspections: two entries, newest first, each read back with the has
   expect(Date.parse(entries[0].finished_at)).toBeGreaterThan(Date.parse(entries[0].started_at));
 
   expect((await runIds()).sort()).toEqual(entries.map((e: any) => e.run_id).sort());
+  // Each accepted post went once it was the node's raw data and in its history.
+  expect((await s3.send(new ListObjectsV2Command({ Bucket: stack.config.S3_BUCKET, Prefix: `received/${uuid}/` }))).KeyCount ?? 0).toBe(0);
   for (const entry of entries) {
     const [processed, raw] = await Promise.all(historyKeys(entry.run_id).map(async (key) => (await objectText(key))!));
     expect(createHash('sha256').update(processed).digest('hex')).toBe(entry.sha256);
@@ -163,6 +165,8 @@ test('a reapply is a third entry; HISTORY_KEEP=2 lets the first go (its objects 
     [2, 'introspection'],
   ]);
   expect((await runIds()).sort()).toEqual(entries.map((e: any) => e.run_id).sort());
+  // Each accepted post went once it was the node's raw data and in its history.
+  expect((await s3.send(new ListObjectsV2Command({ Bucket: stack.config.S3_BUCKET, Prefix: `received/${uuid}/` }))).KeyCount ?? 0).toBe(0);
   expect(before).toContain(first.run_id);
   for (const key of historyKeys(first.run_id)) expect(await objectText(key)).toBeUndefined();
   expect((await inspector(`/history/${first.id}`)).status).toBe(404);
