@@ -9,6 +9,8 @@ import { MaintenanceRequestSchema, NodeFilterSchema, PortFilterSchema, TraitList
 import { baseUrl, FieldSelectionSchema, fieldsToShow, listAnswer, nodeBody, pageLimit, pickFields, portBody, statesBody } from './node-bodies';
 import { provisioning, type ProvisioningOptions } from './node-provision';
 import { apiVersionHeaders, versionRoutes } from './node-versions';
+import { deleteNodeData } from './node-data';
+import type { ObjectStore } from '../activities/storage';
 import { parseInput } from '../common/validation';
 
 export interface NodeRoutesOptions extends ProvisioningOptions {
@@ -16,6 +18,8 @@ export interface NodeRoutesOptions extends ProvisioningOptions {
   bodyLimit?: string | number;
   /** Runs after the version documents and before everything else (authentication). */
   guard?: RequestHandler;
+  /** Where introspection data is kept: a deleted node's is deleted there (node-data.ts). */
+  store?: ObjectStore;
 }
 
 export const NodeListQuerySchema = NodeFilterSchema.extend(FieldSelectionSchema);
@@ -52,7 +56,8 @@ export function nodeRoutes(registry: NodeRegistry, options: NodeRoutesOptions = 
     res.json(nodeBody(req, await registry.patchNode(req.params.node, parseInput(JsonPatchSchema, req.body))));
   });
   router.delete('/v1/nodes/:node', async (req, res) => {
-    await registry.deleteNode(req.params.node);
+    const { uuid, historyRunIds } = await registry.deleteNode(req.params.node);
+    if (options.store) await deleteNodeData(options.store, uuid, historyRunIds);
     res.status(204).end();
   });
 

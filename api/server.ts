@@ -103,6 +103,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   nodes.use(
     nodeRoutes(registry, {
       guard: auth.middleware(),
+      store,
       startVerification: (uuid) => verifications.start(uuid),
       startInspection: async (uuid) => {
         await introspections.start(uuid);

@@ -130,13 +130,18 @@ export class NodeRegistry {
     return (await q.execute()).map(toNode);
   }
 
-  /** Deletes a node and its ports; refused while the node is verifying or inspecting, unless it is in maintenance. */
-  async deleteNode(ident: string): Promise<void> {
+  /**
+   * Deletes a node and its ports; refused while the node is verifying or inspecting, unless it is in maintenance.
+   * Answers its uuid and the runs of its history entries, which name its data in S3 (api/node-data.ts deletes that).
+   */
+  async deleteNode(ident: string): Promise<{ uuid: string; historyRunIds: string[] }> {
     const node = await this.getNodeOrThrow(ident);
     const busy = () => new ConflictError(`Can not delete node ${node.uuid} while it is in provision state "${node.provision_state}"; set maintenance to force it`);
     if (isTransient(node.provision_state) && !node.maintenance) throw busy();
-    await this.db.transaction().execute(async (tx) => {
+    return this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('ports').where('node_uuid', '=', node.uuid).execute();
+      // its runs, introspections, fleet view and acceptance go by ON DELETE CASCADE; its history here, to name its objects
+      const history = await tx.deleteFrom('introspection_history').where('node_uuid', '=', node.uuid).returning('run_id').execute();
       // the state is checked again in the statement, in case the node moved on meanwhile
       const deleted = await tx
         .deleteFrom('nodes')
@@ -144,6 +149,7 @@ export class NodeRegistry {
         .where((eb) => eb.or([eb('maintenance', '=', 1), eb('provision_state', 'not in', Object.keys(OUTCOMES))]))
         .executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) throw busy();
+      return { uuid: node.uuid, historyRunIds: history.map((h) => h.run_id) };
     });
   }
 

@@ -1,11 +1,40 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { objectNames, ObjectStore, type ObjectStoreSettings } from '../../activities/storage';
+import { loadConfig } from '../../common/config';
+import { createLogger, setLogger } from '../../common/log';
 import type { NodeRegistry } from '../../nodes';
+import { startBackingServices, type Service } from '../../scripts/services';
 import { describeEachDatabase } from './databases';
 import { faultOf, startNodeApi, type NodeApi } from './http';
 
 // The node API over HTTP, shaped like Ironic's v1: what the openstack baremetal client and
-// the introspector CLI send, and the answers they expect.
+// the introspector CLI send, and the answers they expect. Introspection data is kept in a real
+// versitygw (19667), where deleting a node deletes its objects.
 
 const IPMI = { ipmi_address: '192.0.2.50', ipmi_username: 'admin', ipmi_password: 'Very-Secret-1' };
+const S3_PORT = 19667;
+
+let s3Dir = '';
+let s3Services: Service[] = [];
+let s3Settings: ObjectStoreSettings;
+let store: ObjectStore;
+
+beforeAll(async () => {
+  s3Dir = fs.mkdtempSync(path.join(os.tmpdir(), 'introspector-node-api-'));
+  const config = loadConfig({ INTROSPECTOR_DATA_DIR: s3Dir, S3_ENDPOINT: `http://127.0.0.1:${S3_PORT}` });
+  s3Services = await startBackingServices(config, { uiPort: 0, temporal: false, s3: true });
+  s3Settings = { endpoint: config.S3_ENDPOINT, region: config.S3_REGION, bucket: config.S3_BUCKET, accessKeyId: config.S3_ACCESS_KEY, secretAccessKey: config.S3_SECRET_KEY };
+  store = new ObjectStore(s3Settings);
+  await store.ensureBucket();
+}, 60_000);
+
+afterAll(async () => {
+  store?.destroy();
+  for (const s of s3Services.reverse()) await s.stop();
+  if (s3Dir) fs.rmSync(s3Dir, { recursive: true, force: true });
+});
 
 describeEachDatabase('node API', (db) => {
   let registry: NodeRegistry;
@@ -16,6 +45,7 @@ describeEachDatabase('node API', (db) => {
   beforeAll(async () => {
     registry = await db.openRegistry();
     api = await startNodeApi(registry, {
+      store,
       startInspection: async (uuid) => {
         if (failInspection) throw failInspection;
         started.push(uuid);
@@ -210,6 +240,74 @@ describeEachDatabase('node API', (db) => {
         expect([body, res.status]).toEqual([body, 400]);
         expect(faultOf(res)).toMatch(message);
       }
+    });
+  });
+
+  describe("deleting a node deletes its introspection data", () => {
+    const runIds = ['run-1', 'run-2'];
+    /** A node with an introspection's data and two history entries, written as processing writes them. */
+    const withData = async (name: string) => {
+      const node = await enroll({ name, driver: 'fake' });
+      const uuid: string = node.uuid;
+      await registry.introspections.begin(uuid, 'finished');
+      for (const runId of runIds) await registry.history.record({ nodeUuid: uuid, runId, source: 'introspection', sha256: 'b'.repeat(64), processedBytes: 2, unprocessedBytes: 2 });
+      await registry.fleet.put(uuid, { inventory: { interfaces: [{ name: 'eno1' }], disks: [] } });
+      const data = [
+        objectNames.processed(uuid),
+        objectNames.unprocessed(uuid),
+        objectNames.extraHardware(uuid),
+        objectNames.logs(uuid),
+        ...runIds.flatMap((runId) => [objectNames.history(uuid, runId), objectNames.historyUnprocessed(uuid, runId)]),
+      ];
+      // A post not yet accepted by a run: the callback's, not deleted with the node.
+      const received = [objectNames.received(uuid, 'post-1'), objectNames.logsOf(objectNames.received(uuid, 'post-1'))];
+      for (const object of [...data, ...received]) await store.putJson(object, { object });
+      return { uuid, data, received };
+    };
+    const present = async (objects: string[]) => (await Promise.all(objects.map((o) => store.getJson(o)))).map((doc) => doc !== undefined);
+    const all = (objects: string[], value: boolean) => objects.map(() => value);
+
+    test('every object and history entry of the node goes, its posts under received/ and another node stay; a refused delete deletes nothing', async () => {
+      const gone = await withData('api-data-gone');
+      const kept = await withData('api-data-kept');
+      await registry.updateNode(gone.uuid, () => ({ provision_state: 'inspecting' }));
+      const busy = await call('DELETE', '/v1/nodes/api-data-gone');
+      expect(busy.status).toBe(409);
+      expect(await present(gone.data)).toEqual(all(gone.data, true));
+      expect(await registry.history.list(gone.uuid, { limit: 10 })).toHaveLength(2);
+
+      await registry.updateNode(gone.uuid, () => ({ maintenance: true }));
+      expect((await call('DELETE', '/v1/nodes/api-data-gone')).status).toBe(204);
+      expect(await present(gone.data)).toEqual(all(gone.data, false));
+      expect(await present(gone.received)).toEqual(all(gone.received, true));
+      expect(await registry.history.list(gone.uuid, { limit: 10 })).toEqual([]);
+      expect((await registry.introspections.list({ limit: 100 })).map((r) => r.node_uuid)).not.toContain(gone.uuid);
+      expect(await present([...kept.data, ...kept.received])).toEqual(all([...kept.data, ...kept.received], true));
+      expect(await registry.history.list(kept.uuid, { limit: 10 })).toHaveLength(2);
+    });
+
+    test('an S3 failure does not fail the delete: it is logged at warn with the node and the objects left, no secret', async () => {
+      const node = await withData('api-data-s3-down');
+      const badSecret = 'Wrong-Secret-Key-1';
+      const refused = new ObjectStore({ ...s3Settings, secretAccessKey: badSecret });
+      const bare = await startNodeApi(registry, { store: refused });
+      const lines: string[] = [];
+      setLogger(createLogger('api', 'warn', { write: (line: string) => void lines.push(line) }));
+      try {
+        expect((await bare.call('DELETE', `/v1/nodes/${node.uuid}`)).status).toBe(204);
+      } finally {
+        setLogger(createLogger('api'));
+        await bare.close();
+        refused.destroy();
+      }
+      expect((await call('GET', `/v1/nodes/${node.uuid}`)).status).toBe(404);
+      expect(await present(node.data)).toEqual(all(node.data, true));
+      const warnings = lines.map((line) => JSON.parse(line)).filter((entry) => entry.node === node.uuid);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ level: 40, msg: expect.stringContaining('delete these objects by hand') });
+      expect([...warnings[0].objects].sort()).toEqual([...node.data].sort());
+      expect(lines.join('\n')).not.toContain(badSecret);
+      expect(lines.join('\n')).not.toContain(s3Settings.secretAccessKey);
     });
   });
 

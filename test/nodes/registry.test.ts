@@ -227,6 +227,56 @@ describeEachDatabase('node registry', (db) => {
     await expect(registry.deletePort(port.uuid)).rejects.toThrow(NotFoundError);
   });
 
+  test("deleting a node deletes every row about it and answers its history's runs; a refused delete and another node's rows keep theirs", async () => {
+    const url = await db.newUrl();
+    const registry = await db.openRegistry(url);
+    const kysely = openDatabase(url);
+    try {
+      // Every table with a node_uuid column: bulk_nodes is a bulk's record of its outcome and keeps naming the node.
+      const columns =
+        db.kind === 'sqlite'
+          ? sql<{ name: string }>`select m.name from sqlite_master m join pragma_table_info(m.name) p where m.type = 'table' and p.name = 'node_uuid'`
+          : sql<{ name: string }>`select table_name as name from information_schema.columns where column_name = 'node_uuid' and table_schema = current_schema()`;
+      const perNode = ['acceptance', 'fleet_views', 'introspection_history', 'introspection_runs', 'introspections', 'ports'] as const;
+      expect((await columns.execute(kysely)).rows.map((r) => r.name).sort()).toEqual([...perNode, 'bulk_nodes'].sort());
+      const rows = async (uuid: string) => {
+        const counts: Record<string, number> = {};
+        for (const table of perNode) counts[table] = (await kysely.selectFrom(table).select('node_uuid').where('node_uuid', '=', uuid).execute()).length;
+        return counts;
+      };
+      const withData = async (name: string, mac: string) => {
+        const node = await registry.createNode({ name, driver: 'fake' });
+        await registry.createPort({ node_uuid: node.uuid, address: mac });
+        await registry.introspections.begin(node.uuid, 'waiting');
+        await registry.runs.open(node.uuid);
+        for (const runId of [`${name}-run-1`, `${name}-run-2`]) {
+          await registry.history.record({ nodeUuid: node.uuid, runId, source: 'introspection', sha256: 'a'.repeat(64), processedBytes: 2, unprocessedBytes: 2 });
+        }
+        await registry.fleet.put(node.uuid, { inventory: { interfaces: [{ name: 'eno1' }], disks: [] } });
+        await registry.acceptance.record(node.uuid, { status: 'pass', profile: null, planned_ports: 0, rack: null, differences: [], miscabled: [] }, 20);
+        return node;
+      };
+      const full = { acceptance: 1, fleet_views: 1, introspection_history: 2, introspection_runs: 1, introspections: 1, ports: 1 };
+      const gone = await withData('del-gone', '52:54:00:00:0d:01');
+      const kept = await withData('del-kept', '52:54:00:00:0d:02');
+      expect(await rows(gone.uuid)).toEqual(full);
+
+      await registry.updateNode(gone.uuid, () => ({ provision_state: 'inspecting' }));
+      await expect(registry.deleteNode('del-gone')).rejects.toThrow(ConflictError);
+      expect(await rows(gone.uuid)).toEqual(full);
+
+      await registry.updateNode(gone.uuid, () => ({ maintenance: true }));
+      const deleted = await registry.deleteNode('del-gone');
+      expect({ ...deleted, historyRunIds: [...deleted.historyRunIds].sort() }).toEqual({ uuid: gone.uuid, historyRunIds: ['del-gone-run-1', 'del-gone-run-2'] });
+      expect(Object.values(await rows(gone.uuid))).toEqual(perNode.map(() => 0));
+      expect(await rows(kept.uuid)).toEqual(full);
+      expect(await registry.deleteNode(kept.uuid)).toMatchObject({ uuid: kept.uuid });
+      expect(await registry.deleteNode((await registry.createNode({ driver: 'fake' })).uuid)).toMatchObject({ historyRunIds: [] });
+    } finally {
+      await kysely.destroy();
+    }
+  });
+
   describe('runs and callback lookup', () => {
     const identity = (macs: string[], bmcAddresses: string[]) => ({ macs, bmcAddresses });
 
