@@ -8,8 +8,9 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle
 // stack; v2-: the per-boot PXE; v3-: runs told their boot phases by signals; v4-: bulk runs that
 // carried their outcomes, one continued as new with its queue; v5-: bulk runs whose outcomes are
 // in the registry, their nodes reporting their ends by signal; v7-: as of 632dfaf, with a run
-// whose boot someone else manages): a workflow change that would break runs already in flight
-// fails here with a DeterminismViolationError.
+// whose boot someone else manages; v8-: runs with nothing between processing and their end do
+// both in one step): a workflow change that would break runs already in flight fails here with a
+// DeterminismViolationError.
 
 const dir = path.join(__dirname, '..', 'fixtures', 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
