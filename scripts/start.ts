@@ -45,7 +45,8 @@ async function main() {
   try {
     const access = accessNote(config); // before the API starts: it would create admin itself, silently
     // An address or endpoint given in the environment means "use that one", not "start one".
-    const backing = backingServiceStarters(config, { uiPort: config.TEMPORAL_UI_PORT, temporal: !process.env.TEMPORAL_ADDRESS, s3: !process.env.S3_ENDPOINT });
+    const ownTemporal = !process.env.TEMPORAL_ADDRESS;
+    const backing = backingServiceStarters(config, { uiPort: config.TEMPORAL_UI_PORT, temporal: ownTemporal, s3: !process.env.S3_ENDPOINT });
     for (const { name, start } of backing) {
       console.log(`starting ${name}...`);
       await supervisor.add(name, start);
@@ -79,7 +80,7 @@ Introspector is running (data in ${dataDir}, logs in ${logs}):
   agent callback  ${config.CALLBACK_PORT ? `http://${config.CALLBACK_HOST ?? apiHost(config)}:${config.CALLBACK_PORT}` : 'on the inspector API'}: POST /v1/continue, GET /boot.ipxe
   ${pxeNote(config)}
   on both APIs    /healthz, /readyz, /metrics (Prometheus, with the worker's), /openapi.json
-  Temporal UI     http://127.0.0.1:${config.TEMPORAL_UI_PORT}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows
+  Temporal UI     ${ownTemporal ? `http://127.0.0.1:${config.TEMPORAL_UI_PORT}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows` : `your cluster's, namespace ${config.TEMPORAL_NAMESPACE}`}
   Temporal        ${config.TEMPORAL_ADDRESS}
   S3              ${config.S3_ENDPOINT} bucket ${config.S3_BUCKET}
 No servers at hand? In another shell (as root): npm run sim -- --count 4
