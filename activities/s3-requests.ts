@@ -113,6 +113,9 @@ export class S3Error extends Error {
   }
 }
 
+/** The request went out on a kept-alive connection the server had closed: it never reached S3. */
+class StaleConnection extends Error {}
+
 /** Signed requests to one bucket. */
 export class S3Requests {
   private readonly url: URL;
@@ -151,7 +154,13 @@ export class S3Requests {
     if (call.body !== undefined) headers['content-length'] = String(Buffer.byteLength(call.body));
     const path = call.key === undefined ? this.basePath : `${this.basePath}/${encodeKey(call.key)}`;
     const signed = await this.signer.sign({ method: call.method, protocol: this.url.protocol, hostname: this.url.hostname, path, query: {}, headers });
-    const answer = await this.exchange(call, path, signed.headers, call.timeoutMs ?? this.settings.timeoutMs);
+    const timeoutMs = call.timeoutMs ?? this.settings.timeoutMs;
+    const answer = await this.exchange(call, path, signed.headers, timeoutMs).catch((err: unknown) => {
+      // A kept-alive connection S3 closed just as this request went out on it (the request never
+      // reached S3): sent once more on a fresh connection, as Node's documentation advises.
+      if (err instanceof StaleConnection) return this.exchange(call, path, signed.headers, timeoutMs);
+      throw err;
+    });
     const refused = answer.status < 200 || answer.status > 299 || (call.mayFailWith200 === true && errorDocument(answer.body) !== undefined);
     if (refused) throw new S3Error(call, this.settings.bucket, answer.status, answer.body);
     return answer;
@@ -159,13 +168,17 @@ export class S3Requests {
 
   private exchange(call: S3Call, path: string, headers: Record<string, string>, timeoutMs: number): Promise<S3Answer> {
     return new Promise((resolve, reject) => {
+      let answered = false;
       const fail = (err: Error) => {
         clearTimeout(timer);
-        reject(new Error(`S3 ${call.operation} of ${targetOf(call, this.settings.bucket)} at ${this.url.origin} failed: ${err.message}`, { cause: err }));
+        const message = `S3 ${call.operation} of ${targetOf(call, this.settings.bucket)} at ${this.url.origin} failed: ${err.message}`;
+        const stale = request.reusedSocket && !answered && (err as NodeJS.ErrnoException).code === 'ECONNRESET';
+        reject(stale ? new StaleConnection(message, { cause: err }) : new Error(message, { cause: err }));
       };
       const request = this.transport.request(
         { agent: this.agent, protocol: this.url.protocol, hostname: this.url.hostname, port: this.url.port, method: call.method, path, headers },
         (response) => {
+          answered = true;
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('error', fail);

@@ -201,3 +201,33 @@ test('one kept-alive connection per store, closed by destroy(); a copy S3 answer
     await new Promise((resolve) => fake.close(resolve));
   }
 });
+
+test('a request on a kept-alive connection the server closed goes once more on a fresh one; a fresh connection reset is an error', async () => {
+  const seen: number[] = [];
+  let resetEverything = false;
+  const fake = http.createServer((req, res) => {
+    const onConnection = (req.socket as net.Socket & { served?: number }).served ?? 0;
+    (req.socket as net.Socket & { served?: number }).served = onConnection + 1;
+    seen.push(onConnection);
+    // What S3 closing an idle kept-alive connection looks like to a request just sent on it.
+    if (resetEverything || onConnection > 0) return req.socket.destroy();
+    req.resume();
+    req.on('end', () => res.end('{"ok":true}'));
+  });
+  await new Promise<void>((resolve) => fake.listen(FAKE_PORT, '127.0.0.1', resolve));
+  const local = new ObjectStore({ ...settings, endpoint: `http://127.0.0.1:${FAKE_PORT}` });
+  try {
+    expect(await local.getJson('a')).toEqual({ ok: true });
+    expect(await local.getJson('b')).toEqual({ ok: true });
+    expect(seen).toEqual([0, 1, 0]); // b: reset on the kept connection, then answered on a new one
+    resetEverything = true;
+    local.destroy(); // no kept connection left: the next request goes on a fresh one
+    const err = await rejection(local.getJson('c'));
+    expect(err.message).toMatch(/^S3 GetObject of "c" in bucket introspector at http:\/\/127\.0\.0\.1:19666 failed: socket hang up$/);
+    expect(seen).toEqual([0, 1, 0, 0]); // not sent again
+  } finally {
+    local.destroy();
+    fake.closeAllConnections();
+    await new Promise((resolve) => fake.close(resolve));
+  }
+});
