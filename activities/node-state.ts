@@ -16,7 +16,7 @@ export interface InBulk {
 /** What markInspectionDone does (see there), for the activities that end a run as their last step. */
 export async function endInspection(deps: ActivityDeps, nodeUuid: string, error: string | null, bulk?: InBulk): Promise<void> {
   await deps.registry.runs.close(nodeUuid);
-  await deps.pxeFilter?.sync();
+  await deps.pxeFilter?.syncNode(nodeUuid);
   await deps.registry.finishProvision(nodeUuid, 'inspecting', { error });
   await deps.registry.introspections.end(nodeUuid, error);
   if (bulk) await deps.registry.bulks.nodeEnded(bulk.bulkId, nodeUuid, { state: error ? 'failed' : 'finished', error, bootPhase: error ? bulk.bootPhase : null });
@@ -60,7 +60,7 @@ export function nodeStateActivities(deps: ActivityDeps) {
         await deps.registry.runs.open(nodeUuid);
         await deps.registry.introspections.begin(nodeUuid, 'waiting', bulkId);
         if (bulkId) await deps.registry.bulks.nodeRunning(bulkId, nodeUuid);
-        await deps.pxeFilter?.sync();
+        await deps.pxeFilter?.syncNode(nodeUuid);
         return { outOfBand: marked.inspect_interface === 'redfish', powerOff: deps.powerOffAfter };
       });
     },

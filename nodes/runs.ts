@@ -50,12 +50,13 @@ export class IntrospectionRuns {
     return row?.node_uuid;
   }
 
-  /** Every port's MAC, and whether its node has an open run (what the PXE filter lets through). */
-  async portMacs(): Promise<{ address: string; open: boolean }[]> {
+  /** Every port's MAC (one node's, given its uuid), and whether its node has an open run (what the PXE filter lets through). */
+  async portMacs(nodeUuid?: string): Promise<{ address: string; open: boolean }[]> {
     const rows = await this.db
       .selectFrom('ports')
       .leftJoin('introspection_runs', 'introspection_runs.node_uuid', 'ports.node_uuid')
       .select(['ports.address', 'introspection_runs.node_uuid as run'])
+      .$if(nodeUuid !== undefined, (q) => q.where('ports.node_uuid', '=', nodeUuid!))
       .execute();
     return rows.map((r) => ({ address: r.address, open: r.run !== null }));
   }

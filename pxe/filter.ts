@@ -12,7 +12,7 @@ import { HostsDir, hostsdirOf, type Verdict } from './hostsdir';
 //   it boots from a NIC nobody enrolled, and its callback finds it by BMC address: ironic
 //   answers unknown MACs during any introspection for this); ignored otherwise.
 
-/** What the rule is computed from: every port's MAC with whether its node has an open run. */
+/** What the rule is computed from: every port's MAC (or one node's) with whether its node has an open run. */
 export interface FilterView {
   ports: { address: string; open: boolean }[];
   /** A node being introspected has no PXE-enabled port. */
@@ -34,6 +34,7 @@ export function filterRule(view: FilterView, discovery: boolean): FilterRule {
 }
 
 export interface SyncResult {
+  /** MACs allowed and denied: every file's after a full sync, the node's after syncNode. */
   allowed: number;
   denied: number;
   unknown: Verdict;
@@ -53,15 +54,23 @@ export class PxeFilter {
 
   constructor(
     private readonly hostsdir: HostsDir,
-    private readonly view: () => Promise<FilterView>,
+    /** The view of every port, or of one node's given its uuid. */
+    private readonly view: (nodeUuid?: string) => Promise<FilterView>,
     private readonly discovery: boolean,
   ) {}
 
   /** Brings every file up to date with the registry, one sync at a time (a full sync: safe to repeat). */
   sync(): Promise<SyncResult> {
-    const next = this.last.then(() => this.syncNow());
-    this.last = next.catch(() => undefined);
-    return next;
+    return this.queued(() => this.syncNow());
+  }
+
+  /**
+   * Brings the node's MAC files and the wildcard up to date, on the same queue: what a run's
+   * open and close change, without reading every port. Ports added, changed or deleted through
+   * the API (and the files of deleted ports' MACs, which follow the wildcard) wait for the next full sync.
+   */
+  syncNode(nodeUuid: string): Promise<SyncResult> {
+    return this.queued(() => this.syncNow(nodeUuid));
   }
 
   /** Resolves once no sync is running. */
@@ -69,11 +78,19 @@ export class PxeFilter {
     await this.last;
   }
 
-  private async syncNow(): Promise<SyncResult> {
-    const rule = filterRule(await this.view(), this.discovery);
+  private queued(run: () => Promise<SyncResult>): Promise<SyncResult> {
+    const next = this.last.then(run);
+    this.last = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Writes the files of every MAC the view holds whose verdict changed, and the wildcard's. */
+  private async syncNow(nodeUuid?: string): Promise<SyncResult> {
+    const rule = filterRule(await this.view(nodeUuid), this.discovery);
     const files = (this.files ??= this.hostsdir.read());
     // A MAC no port has any more keeps its file (dnsmasq would keep its last entry): it says what the wildcard says.
-    for (const mac of files.macs.keys()) if (!rule.macs.has(mac)) rule.macs.set(mac, rule.unknown);
+    // Only the full view tells which MACs no port has.
+    if (nodeUuid === undefined) for (const mac of files.macs.keys()) if (!rule.macs.has(mac)) rule.macs.set(mac, rule.unknown);
     let written = 0;
     for (const [mac, verdict] of rule.macs) {
       if (files.macs.get(mac) === verdict) continue;
@@ -95,6 +112,9 @@ export class PxeFilter {
 export function pxeFilterFor(config: Config, registry: NodeRegistry): PxeFilter | null {
   const dir = hostsdirOf(config);
   if (!dir) return null;
-  const view = async () => ({ ports: await registry.runs.portMacs(), openWithoutPxePort: await registry.runs.anyOpenWithoutPxePort() });
+  const view = async (nodeUuid?: string) => ({
+    ports: await registry.runs.portMacs(nodeUuid),
+    openWithoutPxePort: await registry.runs.anyOpenWithoutPxePort(),
+  });
   return new PxeFilter(new HostsDir(dir), view, config.DISCOVERY_ENABLED);
 }

@@ -137,3 +137,76 @@ test('syncs run one at a time and leave no temporary file', async () => {
   expect(results.map((r) => r.written)).toEqual([2, 0, 0]); // MAC_A and the wildcard, once
   expect(Object.keys(files()).sort()).toEqual([MAC_A, 'unknown_hosts_filter']);
 });
+
+/** Each file's mtime, to tell which ones a sync rewrote. */
+function mtimes(): Record<string, number> {
+  return Object.fromEntries(fs.readdirSync(hostsdir).map((name) => [name, fs.statSync(path.join(hostsdir, name)).mtimeMs]));
+}
+
+describe('syncNode: the node whose run opened or closed', () => {
+  const MAC_C = '52:54:00:aa:00:03';
+
+  test("answers the node's MACs while its run is open and ignores them once it is closed", async () => {
+    const a = (await registry.createNode({ name: 'a', driver: 'fake' })).uuid;
+    await registry.createPort({ node_uuid: a, address: MAC_A.toUpperCase() });
+    await registry.createPort({ node_uuid: a, address: MAC_C });
+    await nodeWithPort('b', MAC_B);
+    const pxe = filter();
+    await pxe.sync();
+    await registry.runs.open(a);
+    expect(await pxe.syncNode(a)).toEqual({ allowed: 2, denied: 0, unknown: 'deny', written: 2 });
+    expect(files()).toEqual({ [MAC_A]: `${MAC_A}\n`, [MAC_B]: `${MAC_B},ignore\n`, [MAC_C]: `${MAC_C}\n`, unknown_hosts_filter: '*:*:*:*:*:*,ignore\n' });
+    await registry.runs.close(a);
+    expect(await pxe.syncNode(a)).toEqual({ allowed: 0, denied: 2, unknown: 'deny', written: 2 });
+    expect(files()).toEqual({ [MAC_A]: `${MAC_A},ignore\n`, [MAC_B]: `${MAC_B},ignore\n`, [MAC_C]: `${MAC_C},ignore\n`, unknown_hosts_filter: '*:*:*:*:*:*,ignore\n' });
+  });
+
+  test("leaves every other MAC's file as it is until a full sync", async () => {
+    const a = await nodeWithPort('a', MAC_A);
+    const b = await nodeWithPort('b', MAC_B);
+    const pxe = filter();
+    await pxe.sync();
+    await registry.runs.open(b); // b's file says ignore: only a full sync or b's own syncNode writes it
+    fs.writeFileSync(path.join(hostsdir, MAC_B), 'edited behind its back\n');
+    await registry.runs.open(a);
+    expect(await pxe.syncNode(a)).toMatchObject({ written: 1 });
+    expect(files()).toEqual({ [MAC_A]: `${MAC_A}\n`, [MAC_B]: 'edited behind its back\n', unknown_hosts_filter: '*:*:*:*:*:*,ignore\n' });
+    // The full sync rereads nothing (it trusts its cache: ignore, as written) but does write b's new verdict.
+    expect(await pxe.sync()).toEqual({ allowed: 2, denied: 0, unknown: 'deny', written: 1 });
+    expect(files()[MAC_B]).toBe(`${MAC_B}\n`);
+  });
+
+  test('answers unknown MACs while the node has no PXE-enabled port, and stops when its run closes', async () => {
+    await nodeWithPort('a', MAC_A);
+    const notPxe = (await registry.createNode({ name: 'not-pxe', driver: 'fake' })).uuid;
+    await registry.createPort({ node_uuid: notPxe, address: MAC_B, pxe_enabled: false });
+    const bmcOnly = (await registry.createNode({ name: 'bmc-only', driver: 'fake' })).uuid;
+    const pxe = filter();
+    await pxe.sync();
+    await registry.runs.open(notPxe);
+    expect(await pxe.syncNode(notPxe)).toEqual({ allowed: 1, denied: 0, unknown: 'allow', written: 2 });
+    expect(files()).toEqual({ [MAC_A]: `${MAC_A},ignore\n`, [MAC_B]: `${MAC_B}\n`, unknown_hosts_filter: '*:*:*:*:*:*\n' });
+    await registry.runs.close(notPxe);
+    expect(await pxe.syncNode(notPxe)).toEqual({ allowed: 0, denied: 1, unknown: 'deny', written: 2 });
+    expect(files().unknown_hosts_filter).toBe('*:*:*:*:*:*,ignore\n');
+    // A node with no port at all: the wildcard is all there is to write.
+    await registry.runs.open(bmcOnly);
+    expect(await pxe.syncNode(bmcOnly)).toEqual({ allowed: 0, denied: 0, unknown: 'allow', written: 1 });
+    expect(files()).toEqual({ [MAC_A]: `${MAC_A},ignore\n`, [MAC_B]: `${MAC_B},ignore\n`, unknown_hosts_filter: '*:*:*:*:*:*\n' });
+  });
+
+  test("shares the full sync's cache, and writes nothing when nothing changed", async () => {
+    const a = await nodeWithPort('a', MAC_A);
+    await nodeWithPort('b', MAC_B);
+    const pxe = filter();
+    await registry.runs.open(a);
+    // Before any full sync: the first one writes all three files, the node's sync that follows finds them right.
+    const [full, node] = await Promise.all([pxe.sync(), pxe.syncNode(a)]);
+    expect([full.written, node.written]).toEqual([3, 0]);
+    const before = mtimes();
+    await new Promise((resolve) => setTimeout(resolve, 20)); // a rewrite would show a later mtime
+    expect(await pxe.syncNode(a)).toMatchObject({ allowed: 1, written: 0 });
+    expect(mtimes()).toEqual(before);
+    expect(Object.keys(files()).sort()).toEqual([MAC_A, MAC_B, 'unknown_hosts_filter']); // no temporary file
+  });
+});
