@@ -3,7 +3,7 @@ import express from 'express';
 import { adminPasswordFile, apiHost, databaseUrl, htpasswdFile, type Config } from '../common/config';
 import { objectStoreFor } from '../common/services';
 import { ensureSearchAttributes, SearchAttributesRefusedError } from '../common/search-attributes';
-import { connectClient, probeConnection } from '../common/temporal';
+import { connectClient, followApiKey, probeConnection } from '../common/temporal';
 import { openRegistry } from '../nodes';
 import { ensureAdminUser } from './auth/htpasswd';
 import { Authenticator, refuseBrowserWrites } from './auth/middleware';
@@ -66,6 +66,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const verifications = new Verifications(client, registry, config);
   await verifications.reconcile().catch((err) => log().error({ err }, 'putting right nodes left verifying or inspecting failed'));
   const temporalProbe = probeConnection(config);
+  const stopFollowingKey = followApiKey(config, [client.connection, temporalProbe], (message) => log().warn(message));
   const monitor = new DependencyMonitor([
     { name: 'temporal', probe: (ms) => temporalProbe.withDeadline(Date.now() + ms, () => temporalProbe.workflowService.getSystemInfo({})) },
     { name: 's3', probe: (ms) => store.ping(ms) },
@@ -129,6 +130,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     nodePort: portOf(servers[1]),
     callbackPort: portOf(servers[2] ?? servers[0]),
     async close() {
+      stopFollowingKey();
       await monitor.stop();
       await temporalProbe.close();
       readVisibilityWith(undefined);

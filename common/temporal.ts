@@ -41,9 +41,51 @@ export function temporalConnectionOptions(config: Config): TemporalConnectionOpt
   return { address: config.TEMPORAL_ADDRESS, tls: tlsOn && tls, ...(key && { apiKey: key }) };
 }
 
-export async function connectClient(config: Config): Promise<Client> {
+/** A connection whose API key can be replaced while it is in use (the client's Connection, the worker's NativeConnection). */
+export interface ApiKeyHolder {
+  setApiKey(key: string): unknown;
+}
+
+/**
+ * Keeps connections' API key that of TEMPORAL_API_KEY_FILE as the file is rotated (keys expire):
+ * the file is read every `intervalMs`; a file that cannot be read or holds no valid key keeps
+ * the key in use, and `warn` says why, once (never the key). Returns what stops following.
+ */
+export function followApiKey(config: Config, connections: ApiKeyHolder[], warn: (message: string) => void, intervalMs = 5000): () => void {
+  const file = config.TEMPORAL_API_KEY_FILE;
+  if (file === undefined) return () => undefined;
+  let current = apiKey(config);
+  let problem: string | undefined;
+  const check = () => {
+    let key: string | undefined;
+    try {
+      key = apiKey(config);
+    } catch (err) {
+      // Said once, not at every read until the file is put right.
+      if ((err as Error).message !== problem) warn(`${(err as Error).message}: the API key in use is kept`);
+      problem = (err as Error).message;
+      return;
+    }
+    problem = undefined;
+    if (key === undefined || key === current) return;
+    current = key;
+    for (const connection of connections) {
+      Promise.resolve()
+        .then(() => connection.setApiKey(key))
+        .catch((err: unknown) => warn(`TEMPORAL_API_KEY_FILE: the connection refused the new key (${(err as Error).message}); the key in use is kept`));
+    }
+  };
+  // Read, not watched: a few bytes every few seconds, and no change can slip between a read and a watch's start.
+  const timer = setInterval(check, intervalMs).unref();
+  return () => clearInterval(timer);
+}
+
+/** A client over a connection of its own (its connection typed as what it is, so its API key can be replaced). */
+export type ConnectedClient = Client & { readonly connection: Connection };
+
+export async function connectClient(config: Config): Promise<ConnectedClient> {
   const connection = await Connection.connect(temporalConnectionOptions(config));
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) as ConnectedClient;
 }
 
 /**

@@ -6,7 +6,7 @@ import { databaseUrl, type Config } from '../common/config';
 import { objectStoreFor } from '../common/services';
 import { log } from '../common/log';
 import { ensureSearchAttributes } from '../common/search-attributes';
-import { temporalConnectionOptions } from '../common/temporal';
+import { followApiKey, temporalConnectionOptions } from '../common/temporal';
 import { openRegistry } from '../nodes';
 import { pxeFilterFor } from '../pxe/filter';
 import { bmcTaskQueue } from '../workflows/definitions';
@@ -30,6 +30,7 @@ export async function createWorkers(config: Config): Promise<Workers> {
   const pxeFilter = pxeFilterFor(config, registry);
   await pxeFilter?.sync(); // a hostsdir that cannot be written fails here, and dnsmasq answers no one before
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  const stopFollowingKey = followApiKey(config, [connection], (message) => log().warn(message));
   const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   if (added.length) log().info(`added the search attributes ${added.join(', ')} to namespace ${config.TEMPORAL_NAMESPACE}`);
   const activities = createActivities({
@@ -73,6 +74,7 @@ export async function createWorkers(config: Config): Promise<Workers> {
       for (const w of [main, bmc]) if (w.getState() === 'RUNNING') w.shutdown();
     },
     close: async () => {
+      stopFollowingKey();
       if (filterTimer) clearInterval(filterTimer);
       await pxeFilter?.idle();
       await connection.close();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../common/config';
 import { createLogger } from '../../common/log';
-import { temporalConnectionOptions } from '../../common/temporal';
+import { followApiKey, temporalConnectionOptions } from '../../common/temporal';
 
 // How the settings become the options of the client's and the worker's Temporal connections:
 // TLS files read, TLS on when anything asks for it, the API key read from its file.
@@ -75,4 +75,72 @@ test('the key is never in the settings or the logs, only its file', () => {
   createLogger('worker', 'info', sink).info({ connection: temporalConnectionOptions(config(env)) }, 'connecting');
   expect(lines.join('')).toContain('"apiKey":"******"');
   expect(lines.join('')).not.toContain(key);
+});
+
+describe('followApiKey: a rotated key file reaches the connections', () => {
+  const until = async (what: string, done: () => boolean) => {
+    const deadline = Date.now() + 5000;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  const rewrite = (p: string, content: string) => fs.writeFileSync(p, content);
+
+  test('a new key is set on every connection once; a bad file keeps the key in use and says why once, without the key', async () => {
+    const keyFile = file('rotating.key', 'key-one\n');
+    const set: string[][] = [[], []];
+    const connections = set.map((calls) => ({ setApiKey: (key: string) => void calls.push(key) }));
+    const warnings: string[] = [];
+    const stop = followApiKey(config({ TEMPORAL_API_KEY_FILE: keyFile }), connections, (m) => warnings.push(m), 20);
+    try {
+      rewrite(keyFile, 'key-two\n');
+      await until('key-two', () => set.every((calls) => calls.length === 1));
+      expect(set).toEqual([['key-two'], ['key-two']]);
+
+      rewrite(keyFile, 'two words\n');
+      await until('a warning', () => warnings.length === 1);
+      expect(warnings[0]).toBe(`TEMPORAL_API_KEY_FILE: ${keyFile} holds more than one word: the API key in use is kept`);
+      rewrite(keyFile, 'key-two\n'); // the same key again: nothing to set
+      rewrite(keyFile, 'key-three\n');
+      await until('key-three', () => set[0].length === 2);
+      expect(set).toEqual([
+        ['key-two', 'key-three'],
+        ['key-two', 'key-three'],
+      ]);
+      expect(warnings).toHaveLength(1); // said once, though the bad file was read many times
+      expect(warnings.join('')).not.toMatch(/key-(one|two|three)/);
+    } finally {
+      stop();
+    }
+    rewrite(keyFile, 'key-four\n');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(set[0]).toEqual(['key-two', 'key-three']);
+  });
+
+  test('a connection that refuses the new key: warned, the others still get it', async () => {
+    const keyFile = file('refused.key', 'key-one\n');
+    const accepted: string[] = [];
+    const warnings: string[] = [];
+    const stop = followApiKey(
+      config({ TEMPORAL_API_KEY_FILE: keyFile }),
+      [{ setApiKey: async () => Promise.reject(new Error('connection closed')) }, { setApiKey: (key: string) => void accepted.push(key) }],
+      (m) => warnings.push(m),
+      20,
+    );
+    try {
+      rewrite(keyFile, 'key-two\n');
+      await until('both outcomes', () => accepted.length === 1 && warnings.length === 1);
+      expect(warnings).toEqual(['TEMPORAL_API_KEY_FILE: the connection refused the new key (connection closed); the key in use is kept']);
+    } finally {
+      stop();
+    }
+  });
+
+  test('without a key file there is nothing to follow', () => {
+    const set: string[] = [];
+    const stop = followApiKey(config({}), [{ setApiKey: (key: string) => void set.push(key) }], () => undefined, 20);
+    stop();
+    expect(set).toEqual([]);
+  });
 });
