@@ -180,3 +180,18 @@ test('a bulk run started through one API and watched through the other finishes 
     expect([port, commands > 0]).toEqual([port, true]);
   }
 }, 240_000);
+
+test('a rotated API key file takes over in the running API, without a restart', async () => {
+  // /metrics counts the waiting runs through Temporal with the API's key: 500 when Temporal refuses it.
+  const metricsStatus = async () => (await http('GET', `${api2Url}/metrics`)).status;
+  const valid = fs.readFileSync(apiKey.api, 'utf8');
+  expect(await metricsStatus()).toBe(200);
+  try {
+    fs.writeFileSync(apiKey.api, `${cluster.apiKey('introspector-api', ['elsewhere:write'])}\n`);
+    await waitFor('the API to use the rotated key (refused in this namespace)', async () => ((await metricsStatus()) === 500 ? true : undefined), 30_000, 500);
+    expect(logOf('api-2')).not.toContain(fs.readFileSync(apiKey.api, 'utf8').trim().split('.')[2]);
+  } finally {
+    fs.writeFileSync(apiKey.api, valid);
+  }
+  await waitFor('the API to use the valid key again', async () => ((await metricsStatus()) === 200 ? true : undefined), 30_000, 500);
+}, 90_000);
