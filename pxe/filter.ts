@@ -66,8 +66,10 @@ export class PxeFilter {
 
   /**
    * Brings the node's MAC files and the wildcard up to date, on the same queue: what a run's
-   * open and close change, without reading every port. Ports added, changed or deleted through
-   * the API (and the files of deleted ports' MACs, which follow the wildcard) wait for the next full sync.
+   * open and close change, without reading every port, while unknown MACs are ignored (a MAC
+   * without its file is then ignored too); while they are answered (discovery, or a node being
+   * introspected has no PXE port), a full sync. Ports added, changed or deleted through the API
+   * wait for the next full sync otherwise.
    */
   syncNode(nodeUuid: string): Promise<SyncResult> {
     return this.queued(() => this.syncNow(nodeUuid));
@@ -87,6 +89,9 @@ export class PxeFilter {
   /** Writes the files of every MAC the view holds whose verdict changed, and the wildcard's. */
   private async syncNow(nodeUuid?: string): Promise<SyncResult> {
     const rule = filterRule(await this.view(nodeUuid), this.discovery);
+    // While unknown MACs are answered, an enrolled MAC without its file would be answered too
+    // (a port added since the last full sync): only a full sync makes that safe.
+    if (nodeUuid !== undefined && rule.unknown === 'allow') return this.syncNow();
     const files = (this.files ??= this.hostsdir.read());
     // A MAC no port has any more keeps its file (dnsmasq would keep its last entry): it says what the wildcard says.
     // Only the full view tells which MACs no port has.

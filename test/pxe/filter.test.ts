@@ -13,6 +13,7 @@ let registry: NodeRegistry;
 
 const MAC_A = '52:54:00:aa:00:01';
 const MAC_B = '52:54:00:aa:00:02';
+const MAC_C = '52:54:00:aa:00:03';
 
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pxe-filter-'));
@@ -144,7 +145,6 @@ function mtimes(): Record<string, number> {
 }
 
 describe('syncNode: the node whose run opened or closed', () => {
-  const MAC_C = '52:54:00:aa:00:03';
 
   test("answers the node's MACs while its run is open and ignores them once it is closed", async () => {
     const a = (await registry.createNode({ name: 'a', driver: 'fake' })).uuid;
@@ -176,7 +176,7 @@ describe('syncNode: the node whose run opened or closed', () => {
     expect(files()[MAC_B]).toBe(`${MAC_B}\n`);
   });
 
-  test('answers unknown MACs while the node has no PXE-enabled port, and stops when its run closes', async () => {
+  test('answers unknown MACs while the node has no PXE-enabled port (a full sync first: every enrolled MAC ignored), and stops when its run closes', async () => {
     await nodeWithPort('a', MAC_A);
     const notPxe = (await registry.createNode({ name: 'not-pxe', driver: 'fake' })).uuid;
     await registry.createPort({ node_uuid: notPxe, address: MAC_B, pxe_enabled: false });
@@ -184,15 +184,18 @@ describe('syncNode: the node whose run opened or closed', () => {
     const pxe = filter();
     await pxe.sync();
     await registry.runs.open(notPxe);
-    expect(await pxe.syncNode(notPxe)).toEqual({ allowed: 1, denied: 0, unknown: 'allow', written: 2 });
+    expect(await pxe.syncNode(notPxe)).toEqual({ allowed: 1, denied: 1, unknown: 'allow', written: 2 });
     expect(files()).toEqual({ [MAC_A]: `${MAC_A},ignore\n`, [MAC_B]: `${MAC_B}\n`, unknown_hosts_filter: '*:*:*:*:*:*\n' });
     await registry.runs.close(notPxe);
     expect(await pxe.syncNode(notPxe)).toEqual({ allowed: 0, denied: 1, unknown: 'deny', written: 2 });
     expect(files().unknown_hosts_filter).toBe('*:*:*:*:*:*,ignore\n');
-    // A node with no port at all: the wildcard is all there is to write.
+    // A port enrolled since the last full sync has no file yet: ignored by the wildcard until it
+    // answers unknown MACs, and then by its own file, written in the same sync.
+    await nodeWithPort('c', MAC_C);
+    expect(files()[MAC_C]).toBeUndefined();
     await registry.runs.open(bmcOnly);
-    expect(await pxe.syncNode(bmcOnly)).toEqual({ allowed: 0, denied: 0, unknown: 'allow', written: 1 });
-    expect(files()).toEqual({ [MAC_A]: `${MAC_A},ignore\n`, [MAC_B]: `${MAC_B},ignore\n`, unknown_hosts_filter: '*:*:*:*:*:*\n' });
+    expect(await pxe.syncNode(bmcOnly)).toEqual({ allowed: 0, denied: 3, unknown: 'allow', written: 2 });
+    expect(files()).toEqual({ [MAC_A]: `${MAC_A},ignore\n`, [MAC_B]: `${MAC_B},ignore\n`, [MAC_C]: `${MAC_C},ignore\n`, unknown_hosts_filter: '*:*:*:*:*:*\n' });
   });
 
   test("shares the full sync's cache, and writes nothing when nothing changed", async () => {
